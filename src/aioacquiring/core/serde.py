@@ -1,0 +1,191 @@
+"""JSON and cattrs: one converter per provider, built once, exact with money.
+
+The generated attrs models keep each provider's JSON key in field metadata
+(``metadata={"key": "TransactionId"}``); the converter built here renames both
+ways, leaves unset optionals out of requests, ignores unknown keys in answers,
+and moves ``Decimal`` without ever passing through a lossy float.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from aioacquiring.core.errors import InvalidInputError
+
+JSON_KEY = "key"
+"""Field-metadata key under which generated models keep the provider's JSON key."""
+
+DatetimeParser = Callable[[str], datetime]
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse JSON with every non-integer number read as an exact ``Decimal``."""
+    return json.loads(raw, parse_float=Decimal)
+
+
+def dumps(payload: Any) -> bytes:
+    """Serialise unstructured data to compact UTF-8 JSON bytes (done once per call)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decimal_to_json_number(value: Decimal) -> float | int:
+    """Turn a Decimal into a JSON-encodable number whose text equals it exactly.
+
+    ``json`` writes a float with ``repr``, the shortest text that reads back as
+    the same float; so ``Decimal("0.10")`` goes out as ``0.1``. A Decimal with
+    more digits than a float holds would be rounded on the way: that is
+    refused rather than sent.
+    """
+    if not value.is_finite():
+        raise InvalidInputError(f"{value} is not a finite number")
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    if Decimal(repr(as_float)) != value:
+        raise InvalidInputError(f"{value} has too many digits to be sent exactly as a JSON number")
+    return as_float
+
+
+_NET_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Read a provider timestamp into an aware UTC ``datetime``.
+
+    Accepts ISO 8601 with or without an offset (no offset means UTC, as the
+    providers document), with any number of fraction digits or a ``Z``, and the
+    .NET form ``/Date(1401718880000)/`` (epoch milliseconds, UTC).
+    """
+    text = text.strip()
+    net = _NET_DATE.match(text)
+    if net:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=int(net[1]))
+    iso = _ISO.match(text)
+    if iso is None:
+        raise ValueError(f"not a date-time: {text!r}")
+    year, month, day, hour, minute, second, fraction, offset = iso.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    tz = timezone.utc
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    parsed = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tz
+    )
+    return parsed.astimezone(timezone.utc)
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(f"not a decimal number: {value!r}") from exc
+
+
+def _unstructure_decimal(value: Decimal) -> float | int:
+    if isinstance(value, float):
+        raise InvalidInputError("money must be a Decimal (Decimal('10.50')), not a float")
+    return decimal_to_json_number(Decimal(value))
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    # Form-encoded webhooks carry booleans as text: bool("0") would be True.
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    return bool(value)
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(f"datetime {value.isoformat()} must be timezone-aware")
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _open_enum_parts(tp: Any) -> tuple[type[enum.Enum], bool] | None:
+    """For ``SomeEnum | str [| None]`` return the enum and whether None is allowed."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+    rest = {a for a in args if a not in enums}
+    if len(enums) != 1 or str not in rest or not rest <= {str, type(None)}:
+        return None
+    return enums[0], type(None) in rest
+
+
+def _make_open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    parts = _open_enum_parts(tp)
+    assert parts is not None
+    enum_type, _ = parts
+
+    def structure_open_enum(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return enum_type(value)
+        except ValueError:
+            return str(value)
+
+    return structure_open_enum
+
+
+def _json_key(field: attrs.Attribute[Any]) -> str:
+    return str(field.metadata.get(JSON_KEY, field.name))
+
+
+def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs.Converter:
+    """Build a provider's converter: renames, Decimal, aware datetimes, open enums."""
+    converter = cattrs.Converter(detailed_validation=False)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(Any, lambda value, _: value)
+    converter.register_structure_hook_factory(
+        lambda tp: _open_enum_parts(tp) is not None, _make_open_enum_hook
+    )
+
+    def structure_factory(cls: type) -> Any:
+        renames: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in attrs.fields(cls)}
+        return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **renames)
+
+    def unstructure_factory(cls: type) -> Any:
+        renames: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in attrs.fields(cls)}
+        return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **renames)
+
+    converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return converter

@@ -1,0 +1,133 @@
+"""Moving bytes: one HTTP attempt over aiohttp, nothing more.
+
+This is the narrow seam between "build and sign a request" (the provider
+client) and "move the bytes": retries, idempotency and decoding live above it.
+Each aiohttp failure becomes a typed error that says whether the request may
+have reached the provider (``outcome_unknown``), which is what the retry
+policy needs to keep money calls safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import aiohttp
+import attrs
+from multidict import CIMultiDictProxy
+
+from aioacquiring.core.config import Timeout
+from aioacquiring.core.errors import ConnectionFailedError, RequestTimeoutError
+
+
+@attrs.frozen(kw_only=True)
+class HttpRequest:
+    """A fully built request: the body is final bytes, already signed."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class HttpResponse:
+    """An answer as received: status, headers and the raw body bytes."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes = attrs.field(repr=False)
+
+
+class Transport:
+    """Sends :class:`HttpRequest` objects over an aiohttp session.
+
+    The session is created lazily inside the running loop (a client may be
+    built at import time); a session passed in is used as is and never closed
+    here. ``max_concurrency`` caps the requests in flight at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        max_concurrency: int | None = None,
+        user_agent: str = "aioacquiring",
+    ) -> None:
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self._session = session
+        self._owns_session = session is None
+        self._max_concurrency = max_concurrency
+        self._semaphore: asyncio.Semaphore | None = None
+        self._user_agent = user_agent
+        self._closed = False
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session, created on first use inside the running loop."""
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_concurrency or 100)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self._user_agent}
+            )
+        return self._session
+
+    def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        cached = self._timeouts.get(timeout)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
+            self._timeouts[timeout] = cached
+        return cached
+
+    async def send(self, request: HttpRequest, *, timeout: Timeout) -> HttpResponse:
+        """Make one attempt; failures raise ConnectionFailedError or RequestTimeoutError."""
+        if self._max_concurrency is None:
+            return await self._send(request, timeout)
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self._max_concurrency)
+        async with self._semaphore:
+            return await self._send(request, timeout)
+
+    async def _send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        session = self.session
+        try:
+            async with session.request(
+                request.method,
+                request.url,
+                data=request.body,
+                headers=request.headers,
+                timeout=self._client_timeout(timeout),
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return HttpResponse(status=response.status, headers=response.headers, body=body)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise RequestTimeoutError(
+                f"could not connect within {timeout.connect} s", outcome_unknown=False
+            ) from exc
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise RequestTimeoutError(
+                f"no answer within {timeout.total} s", outcome_unknown=True
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            # The TCP connection was never made, so not a byte of the request left.
+            raise ConnectionFailedError(
+                f"could not connect to {exc.host}:{exc.port}: {exc.os_error.strerror or exc}",
+                outcome_unknown=False,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectionFailedError(
+                f"connection broke before the answer arrived ({type(exc).__name__})",
+                outcome_unknown=True,
+            ) from exc
+
+    async def close(self) -> None:
+        """Close the session if this transport opened it."""
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None

@@ -1,0 +1,118 @@
+"""Checks a request model against its schema's constraints before anything is sent.
+
+The generated models carry ``gt``/``ge``/``multiple_of``/``min_length``/
+``max_length``/``pattern`` in field metadata (straight from the JSON Schema);
+this module turns a violation into :class:`InvalidInputError` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from aioacquiring.core.errors import InvalidInputError
+
+Check = Callable[[Any], str | None]
+
+
+def _number_checks(meta: Any) -> list[Check]:
+    checks: list[Check] = []
+    if "gt" in meta:
+        bound = Decimal(meta["gt"])
+        checks.append(lambda v: None if v > bound else f"must be greater than {bound}, got {v}")
+    if "ge" in meta:
+        low = Decimal(meta["ge"])
+        checks.append(lambda v: None if v >= low else f"must be at least {low}, got {v}")
+    if "multiple_of" in meta:
+        step = Decimal(meta["multiple_of"])
+        places = max(0, -step.as_tuple().exponent)  # type: ignore[operator]
+        checks.append(
+            lambda v: (
+                None
+                if Decimal(v) % step == 0
+                else f"must have at most {places} decimal places, got {v}"
+            )
+        )
+    return checks
+
+
+def _string_checks(meta: Any) -> list[Check]:
+    checks: list[Check] = []
+    if "min_length" in meta:
+        low = int(meta["min_length"])
+        checks.append(
+            lambda v: (
+                None
+                if len(v.strip()) >= low
+                else ("must not be empty" if low == 1 else f"must be at least {low} characters")
+            )
+        )
+    if "max_length" in meta:
+        high = int(meta["max_length"])
+        checks.append(lambda v: None if len(v) <= high else f"must be at most {high} characters")
+    if "pattern" in meta:
+        pattern = re.compile(meta["pattern"])
+        checks.append(lambda v: None if pattern.search(v) else "has the wrong format")
+    return checks
+
+
+def _value_check(field: attrs.Attribute[Any]) -> Check | None:
+    numeric = _number_checks(field.metadata)
+    textual = _string_checks(field.metadata)
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, float) and numeric:
+            return "must be a Decimal (Decimal('10.50')) or an int, not a float"
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | Decimal):
+            if isinstance(value, Decimal) and not value.is_finite():
+                return f"must be a finite number, got {value}"
+            return next((msg for c in numeric if (msg := c(value))), None)
+        if isinstance(value, str):
+            return next((msg for c in textual if (msg := c(value))), None)
+        return None
+
+    min_items = int(field.metadata.get("min_items", 0))
+    if min_items:
+
+        def check_with_items(value: Any) -> str | None:
+            if isinstance(value, list | tuple) and len(value) < min_items:
+                return f"must have at least {min_items} item(s)"
+            return check(value)
+
+        return check_with_items
+    return check if numeric or textual else None
+
+
+_PLANS: dict[type, tuple[tuple[str, Check | None], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, Check | None], ...]:
+    # Models are immutable classes generated at build time, so a plan per class is
+    # computed once; the cache only ever grows by the number of request models.
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple((f.name, _value_check(f)) for f in attrs.fields(cls))
+    return plan
+
+
+def validate(model: Any, *, path: str = "") -> None:
+    """Raise :class:`InvalidInputError` for the first field that breaks its schema."""
+    for name, check in _plan(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        where = f"{path}{name}"
+        if check is not None and (problem := check(value)):
+            raise InvalidInputError(problem, field=where)
+        if attrs.has(type(value)):
+            validate(value, path=f"{where}.")
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                if attrs.has(type(item)):
+                    validate(item, path=f"{where}[{index}].")
