@@ -1,8 +1,9 @@
 """`make codegen`: JSON Schemas -> attrs models, operation catalogues -> typed client methods.
 
 Usage:
-    python codegen/generate.py            regenerate into src/
-    python codegen/generate.py --check    exit 1 when src/ differs from a fresh generation
+    python codegen/generate.py                     regenerate into src/
+    python codegen/generate.py --check             exit 1 when src/ differs from a fresh run
+    python codegen/generate.py --provider alif     only that provider (and schemas/common)
 
 Everything is generated into a temporary folder first, formatted with ruff, and
 only then compared with (or copied over) what is in src/, so the check sees
@@ -43,9 +44,24 @@ def run(*command: str | Path) -> None:
     subprocess.run([str(part) for part in command], check=True, cwd=ROOT)
 
 
-def copy_schemas(target: Path) -> None:
+def schema_packages(providers: list[str] | None) -> list[str]:
+    """The schema folders to generate: all of them, or ``common`` plus the providers named."""
+    every = sorted(p.name for p in SCHEMAS.iterdir() if p.is_dir())
+    if not providers:
+        return every
+    unknown = sorted(set(providers) - set(every))
+    if unknown:
+        raise SystemExit(f"no schemas/ folder for: {', '.join(unknown)}")
+    return sorted({"common", *providers})
+
+
+def copy_schemas(target: Path, packages: list[str]) -> None:
     """Copy the schemas without the operation catalogues (they are not models)."""
-    shutil.copytree(SCHEMAS, target, ignore=shutil.ignore_patterns(CATALOGUE_NAME))
+    target.mkdir(parents=True)
+    for package in packages:
+        shutil.copytree(
+            SCHEMAS / package, target / package, ignore=shutil.ignore_patterns(CATALOGUE_NAME)
+        )
 
 
 def run_datamodel_codegen(schemas: Path, output: Path) -> None:
@@ -105,9 +121,9 @@ def write_package_init(package: Path, relative: Path) -> None:
     (package / "__init__.py").write_text("\n".join(lines) + "\n")
 
 
-def generate_models(scratch: Path) -> Path:
+def generate_models(scratch: Path, packages: list[str]) -> Path:
     schemas = scratch / "schemas"
-    copy_schemas(schemas)
+    copy_schemas(schemas, packages)
     models = scratch / SCRATCH_PACKAGE
     run_datamodel_codegen(schemas, models)
     for path in sorted(models.rglob("*.py")):
@@ -124,13 +140,15 @@ def generate_models(scratch: Path) -> Path:
     return models
 
 
-def generate_resources(scratch: Path) -> dict[Path, str]:
+def generate_resources(scratch: Path, packages: list[str]) -> dict[Path, str]:
     """Render each provider's catalogue into its ``resources.py``."""
     sys.path.insert(0, str(scratch))
     importlib.invalidate_caches()
     outputs: dict[Path, str] = {}
     for catalogue_path in sorted(SCHEMAS.glob(f"*/{CATALOGUE_NAME}")):
         provider = catalogue_path.parent.name
+        if provider not in packages:
+            continue
         catalogue = json.loads(catalogue_path.read_text())
         module = importlib.import_module(f"{SCRATCH_PACKAGE}.{provider}")
         source = HEADER.format(source=f"schemas/{provider}/{CATALOGUE_NAME}")
@@ -154,11 +172,11 @@ def ruff(paths: list[Path]) -> None:
     run(ruff_bin, "format", "--config", config, "--quiet", *targets)
 
 
-def build(scratch: Path) -> tuple[Path, Path]:
-    """Generate everything into ``scratch``; return (models dir, resources dir)."""
-    models = generate_models(scratch)
+def build(scratch: Path, packages: list[str]) -> tuple[Path, Path]:
+    """Generate ``packages`` into ``scratch``; return (models dir, resources dir)."""
+    models = generate_models(scratch, packages)
     resources_dir = scratch / "resources"
-    for relative, code in generate_resources(scratch).items():
+    for relative, code in generate_resources(scratch, packages).items():
         target = resources_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(code)
@@ -186,10 +204,17 @@ def differences(fresh: Path, current: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when src/ has drifted")
+    parser.add_argument(
+        "--provider",
+        action="append",
+        help="generate only this provider (repeatable); schemas/common always comes along",
+    )
     args = parser.parse_args()
+    packages = schema_packages(args.provider)
     with tempfile.TemporaryDirectory(prefix="aioacquiring-codegen-") as tmp:
-        print(tmp) if "-v" in sys.argv else None
-        models, resources = build(Path(tmp))
+        models, resources = build(Path(tmp), packages)
+        if args.provider:
+            return write_partial(models, resources, packages, check=args.check)
         problems = differences(models, MODELS_DIR)
         for resource in sorted(resources.rglob("*.py")):
             relative = resource.relative_to(resources)
@@ -210,6 +235,32 @@ def main() -> int:
             shutil.copyfile(resource, PACKAGE_DIR / resource.relative_to(resources))
         print(f"Generated {len(list(MODELS_DIR.rglob('*.py')))} model modules and "
               f"{len(list(resources.rglob('*.py')))} resource modules.")  # fmt: skip
+    return 0
+
+
+def write_partial(models: Path, resources: Path, packages: list[str], *, check: bool) -> int:
+    """Check or replace only the named providers' generated files."""
+    problems: list[str] = []
+    for package in packages:
+        problems += [
+            f"{package}/{line}" for line in differences(models / package, MODELS_DIR / package)
+        ]
+    for resource in sorted(resources.rglob("*.py")):
+        current = PACKAGE_DIR / resource.relative_to(resources)
+        if not current.exists() or not filecmp.cmp(resource, current, shallow=False):
+            problems.append(f"differs: {resource.relative_to(resources)}")
+    if check:
+        print("\n".join(problems) if problems else "Generated code matches schemas/.")
+        return 1 if problems else 0
+    for package in packages:
+        if (MODELS_DIR / package).exists():
+            shutil.rmtree(MODELS_DIR / package)
+        shutil.copytree(
+            models / package, MODELS_DIR / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for resource in sorted(resources.rglob("*.py")):
+        shutil.copyfile(resource, PACKAGE_DIR / resource.relative_to(resources))
+    print(f"Generated {', '.join(packages)}.")
     return 0
 
 

@@ -93,9 +93,22 @@ class BaseClient:
     def _open(self, operation: Operation[Any], response: HttpResponse) -> Any:
         raise NotImplementedError
 
+    def _with_idempotency_key(
+        self, operation: Operation[Any], request: Any, idempotency_key: str | None
+    ) -> Any:
+        """The request to encode, given the call's key.
+
+        Providers that carry the key in a header keep the request as it is (the
+        default); a provider that carries it in the body (Alif's ``external_id``)
+        writes it into the request here, before the body is encoded once.
+        """
+        return request
+
     # -- one logical call -----------------------------------------------------------
 
-    def _resolve_key(self, operation: Operation[Any], given: str | None) -> str | None:
+    def _resolve_key(
+        self, operation: Operation[Any], request: Any, given: str | None
+    ) -> str | None:
         if given is not None:
             low, high = self.idempotency_key_length
             return check_idempotency_key(given, min_length=low, max_length=high)
@@ -117,8 +130,9 @@ class BaseClient:
         The body is encoded and the idempotency key fixed once, before the first
         attempt; every retry resends the same bytes under the same key.
         """
+        key = self._resolve_key(operation, request, idempotency_key)
+        request = self._with_idempotency_key(operation, request, key)
         body = self._encode(operation, request)
-        key = self._resolve_key(operation, idempotency_key)
         http_request = HttpRequest(
             method=operation.http_method,
             url=self._base_url + operation.url_path(request),
