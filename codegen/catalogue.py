@@ -207,6 +207,8 @@ def render_resources(
             f"moves_money={bool(settings.get('moves_money', False))}",
             f"dedupe={bool(settings.get('dedupe', False))}",
         ]
+        if settings.get("flags"):
+            op_args.append(f"flags=frozenset({sorted(settings['flags'])!r})")
         request_name = op["request"]
         request_cls = getattr(models, request_name) if request_name else None
         page_field = None

@@ -93,6 +93,10 @@ class BaseClient:
     def _open(self, operation: Operation[Any], response: HttpResponse) -> Any:
         raise NotImplementedError
 
+    def _url(self, operation: Operation[Any], request: Any) -> str:
+        """The URL of one call (a provider that switches API versions rewrites the path here)."""
+        return self._base_url + operation.url_path(request)
+
     def _with_idempotency_key(
         self, operation: Operation[Any], request: Any, idempotency_key: str | None
     ) -> Any:
@@ -135,7 +139,7 @@ class BaseClient:
         body = self._encode(operation, request)
         http_request = HttpRequest(
             method=operation.http_method,
-            url=self._base_url + operation.url_path(request),
+            url=self._url(operation, request),
             headers=self._headers(operation, body, key),
             body=body,
         )

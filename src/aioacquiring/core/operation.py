@@ -38,6 +38,8 @@ class Operation(Generic[ResultT]):
         paging: How the operation pages, for list operations.
         path_params: ``(JSON key, request attribute)`` pairs whose values go into
             ``{JSON key}`` placeholders of the path instead of the body.
+        flags: Provider-specific traits declared in the catalogue (``"signed"``,
+            ``"v1_only"``, ...), read by that provider's client.
     """
 
     name: str
@@ -48,6 +50,7 @@ class Operation(Generic[ResultT]):
     dedupe: bool = False
     paging: Paging | None = None
     path_params: tuple[tuple[str, str], ...] = ()
+    flags: frozenset[str] = frozenset()
 
     def url_path(self, request: Any) -> str:
         """The path with its placeholders filled from ``request``."""
