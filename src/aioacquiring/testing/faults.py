@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-__all__ = ["FaultInjector"]
+__all__ = ["ADMIN_PREFIX", "FaultInjector"]
+
+ADMIN_PREFIX = "/_emulator/"
+"""The emulators' own admin paths: never counted, throttled or faulted."""
 
 
 @dataclass
@@ -177,6 +180,8 @@ class FaultInjector:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Count the request, enforce the in-flight cap, then apply the first matching rule."""
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
         self._seen[request.path] += 1
         self.in_flight += 1
         self.max_in_flight_seen = max(self.max_in_flight_seen, self.in_flight)

@@ -13,16 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 
-from aioacquiring.testing.faults import FaultInjector
+from aioacquiring.testing.admin import admin_routes
+from aioacquiring.testing.faults import ADMIN_PREFIX, FaultInjector
 
 __all__ = ["EmulatorServer"]
 
 _Server = TypeVar("_Server", bound="EmulatorServer")
+
+
+def _outside_admin(middleware: Middleware) -> Middleware:
+    """Run a provider middleware (auth, signatures, replay) on everything but admin paths."""
+
+    @web.middleware
+    async def skip_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        return await middleware(request, handler)
+
+    return skip_admin
 
 
 class EmulatorServer:
@@ -64,10 +77,20 @@ class EmulatorServer:
         """Middlewares that run after the fault injector, outermost first."""
         return ()
 
+    def inspect(self) -> dict[str, Any]:
+        """What the emulator holds, as JSON-able data (served at ``/_emulator/state``)."""
+        return {}
+
     def create_app(self) -> web.Application:
-        """Build the application served by :meth:`start` (called on every start)."""
-        app = web.Application(middlewares=[self.faults.middleware, *self.middlewares()])
+        """Build the application served by :meth:`start` (called on every start).
+
+        Besides the provider's routes it serves the admin endpoints of
+        :mod:`aioacquiring.testing.admin` under ``/_emulator/``.
+        """
+        provider_middlewares = [_outside_admin(m) for m in self.middlewares()]
+        app = web.Application(middlewares=[self.faults.middleware, *provider_middlewares])
         app.add_routes(list(self.routes()))
+        app.add_routes(list(admin_routes(self.faults, self.inspect)))
         return app
 
     # Lifecycle ---------------------------------------------------------------

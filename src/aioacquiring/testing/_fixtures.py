@@ -1,0 +1,37 @@
+"""The fixtures behind :mod:`aioacquiring.testing.pytest_plugin` (which needs pytest-asyncio)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from aioacquiring.cloudpayments import CloudPayments
+from aioacquiring.core.config import RetryPolicy
+from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator
+
+__all__ = ["FAST_RETRY", "cloudpayments_client", "cloudpayments_emulator"]
+
+FAST_RETRY = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.05, deadline=10)
+"""The retry policy of the fixtures' clients: the default's shape, in milliseconds."""
+
+
+@pytest_asyncio.fixture
+async def cloudpayments_emulator() -> AsyncIterator[CloudPaymentsEmulator]:
+    """A running, empty CloudPayments emulator (test credentials on the object)."""
+    async with CloudPaymentsEmulator() as emulator:
+        yield emulator
+
+
+@pytest_asyncio.fixture
+async def cloudpayments_client(
+    cloudpayments_emulator: CloudPaymentsEmulator,
+) -> AsyncIterator[CloudPayments]:
+    """A CloudPayments client pointed at ``cloudpayments_emulator``."""
+    async with CloudPayments(
+        public_id=cloudpayments_emulator.public_id,
+        api_secret=cloudpayments_emulator.api_secret,
+        base_url=cloudpayments_emulator.url,
+        retry=FAST_RETRY,
+    ) as client:
+        yield client

@@ -1,0 +1,222 @@
+"""`python -m aioacquiring emulate`, the admin endpoints and the pytest plugin's fixtures."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from aioacquiring.cloudpayments import Accepted, CloudPayments
+from aioacquiring.errors import ProviderInternalError
+from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
+from aioacquiring.testing.cli import main, serve
+from tests.conftest import FAST_RETRY
+
+URL_LINE = re.compile(r"^(\w+)\s+(http://\S+)$")
+
+
+def start_command(*args: str) -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
+    """Start the command, read its banner; return the process, the URLs and the banner."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aioacquiring", "emulate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    urls: dict[str, str] = {}
+    banner: list[str] = []
+    for line in process.stdout:
+        banner.append(line.rstrip("\n"))
+        match = URL_LINE.match(line.strip())
+        if match:
+            urls[match[1]] = match[2]
+        if line.startswith("Serving"):
+            break
+    return process, urls, banner
+
+
+def stop_command(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=15)
+    return process.returncode, out
+
+
+async def test_the_command_serves_the_emulator_until_ctrl_c() -> None:
+    process, urls, banner = start_command("--provider", "cloudpayments")
+    try:
+        assert set(urls) == {"cloudpayments"}
+        url = urls["cloudpayments"]
+        assert url.startswith("http://127.0.0.1:")  # loopback unless told otherwise
+        text = "\n".join(banner)
+        assert "pk_test_emulator" in text
+        assert "emulator_api_secret" in text
+        async with CloudPayments(
+            public_id="pk_test_emulator", api_secret="emulator_api_secret", base_url=url
+        ) as client:
+            result = await client.payments.cards_charge(
+                amount=Decimal("10"),
+                ip_address="127.0.0.1",
+                card_cryptogram_packet=test_cryptogram("4000000000003055"),
+            )
+            assert isinstance(result, Accepted)
+    finally:
+        code, out = stop_command(process)
+    assert code == 0
+    assert "Stopped." in out
+
+
+async def test_the_command_puts_providers_on_consecutive_ports() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+    process, urls, _ = start_command("--port", str(base))
+    try:
+        ports = sorted(int(url.rsplit(":", 1)[1]) for url in urls.values())
+        assert ports == list(range(base, base + len(urls)))
+    finally:
+        code, _ = stop_command(process)
+    assert code == 0
+
+
+def test_the_command_refuses_unknown_providers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["emulate", "--provider", "nonesuch"])
+    assert exited.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_command_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulate", "--provider", "cloudpayments", "--port", str(port)]) == 1
+    assert "could not start" in capsys.readouterr().err
+
+
+async def test_serve_warns_nothing_on_loopback_and_stops_on_its_event() -> None:
+    out = io.StringIO()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(["cloudpayments"], host="127.0.0.1", port=0, out=out, stop=stop)
+    )
+    for _ in range(100):
+        if "Serving" in out.getvalue():
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert out.getvalue().endswith("Stopped.\n")
+
+
+# -- admin endpoints ---------------------------------------------------------------------
+
+
+async def test_faults_can_be_scripted_over_http(emulator: CloudPaymentsEmulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        answer = await http.post(
+            emulator.url + "/_emulator/faults",
+            json={"kind": "fail", "count": 3, "status": 503, "path": "/payments/get"},
+        )
+        assert answer.status == 200
+        assert (await answer.json()) == {"pending": 3}
+        async with CloudPayments(
+            public_id=emulator.public_id,
+            api_secret=emulator.api_secret,
+            base_url=emulator.url,
+            retry=FAST_RETRY,
+        ) as client:
+            with pytest.raises(ProviderInternalError) as caught:
+                await client.payments.get(transaction_id=1)
+        assert caught.value.attempts == 3
+        counts = await (await http.get(emulator.url + "/_emulator/requests")).json()
+        assert counts["total"] == 3  # admin calls are not counted
+        assert counts["pending_faults"] == 0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "delay", "seconds": 0.01},
+        {"kind": "drop_before", "count": 2},
+        {"kind": "drop_after"},
+        [{"kind": "fail", "status": 429, "retry_after": 1}, {"kind": "fail", "body": {"x": 1}}],
+    ],
+)
+async def test_every_fault_kind_is_accepted(emulator: CloudPaymentsEmulator, spec: object) -> None:
+    async with aiohttp.ClientSession() as http:
+        answer = await http.post(emulator.url + "/_emulator/faults", json=spec)
+        assert answer.status == 200
+        assert emulator.faults.pending >= 1
+        cleared = await http.delete(emulator.url + "/_emulator/faults")
+        assert (await cleared.json()) == {"pending": 0}
+    assert emulator.faults.pending == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"kind": "explode"}',
+        b'"fail"',
+        b'{"kind": "delay"}',
+        b'{"kind": "fail", "status": 99}',
+        b'{"kind": "fail", "count": 0}',
+        b'{"kind": "fail", "path": 5}',
+    ],
+)
+async def test_bad_fault_descriptions_are_refused(
+    emulator: CloudPaymentsEmulator, body: bytes
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        answer = await http.post(emulator.url + "/_emulator/faults", data=body)
+        assert answer.status == 400
+        assert "error" in await answer.json()
+    assert emulator.faults.pending == 0
+
+
+async def test_admin_paths_need_no_credentials_and_show_state(
+    emulator: CloudPaymentsEmulator,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        answer = await http.get(emulator.url + "/_emulator/state")
+        assert answer.status == 200
+        assert isinstance(await answer.json(), dict)
+        refused = await http.post(emulator.url + "/payments/get", json={"TransactionId": 1})
+        assert refused.status == 401  # the provider's own paths still check auth
+
+
+# -- the pytest plugin (loaded through its entry point, not from conftest) ------------------
+
+
+async def test_plugin_fixtures_give_a_client_on_a_fresh_emulator(
+    cloudpayments_client: CloudPayments, cloudpayments_emulator: CloudPaymentsEmulator
+) -> None:
+    assert cloudpayments_client.base_url == cloudpayments_emulator.url
+    assert cloudpayments_emulator.transactions == []
+    cloudpayments_emulator.faults.drop_after_next(1, path="/payments/cards/charge")
+    result = await cloudpayments_client.payments.cards_charge(
+        amount=Decimal("5"),
+        ip_address="127.0.0.1",
+        card_cryptogram_packet=test_cryptogram("4000000000003055"),
+    )
+    assert isinstance(result, Accepted)
+    assert len(cloudpayments_emulator.transactions) == 1
+
+
+def test_the_plugin_is_registered_as_an_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert plugins.get("aioacquiring") == "aioacquiring.testing.pytest_plugin"
