@@ -82,6 +82,12 @@ def test_float_money_is_refused() -> None:
         ("2014-08-09T11:49:41Z", datetime(2014, 8, 9, 11, 49, 41, tzinfo=timezone.utc)),
         ("2014-08-09T14:49:41+03:00", datetime(2014, 8, 9, 11, 49, 41, tzinfo=timezone.utc)),
         ("2014-08-09T11:49:41.1234567", datetime(2014, 8, 9, 11, 49, 41, 123456, timezone.utc)),
+        # Shapes fromisoformat refuses, read by the fallback parser:
+        (" 2014-08-09T11:49:41 ", datetime(2014, 8, 9, 11, 49, 41, tzinfo=timezone.utc)),
+        ("2014-08-09 14:49:41 +0300", datetime(2014, 8, 9, 11, 49, 41, tzinfo=timezone.utc)),
+        ("2014-08-09T08:49:41.5-0300", datetime(2014, 8, 9, 11, 49, 41, 500000, timezone.utc)),
+        ("2014-08-09 11:49 Z", datetime(2014, 8, 9, 11, 49, tzinfo=timezone.utc)),
+        ("/Date(1401718880000+0300)/", datetime(2014, 6, 2, 14, 21, 20, tzinfo=timezone.utc)),
     ],
 )
 def test_provider_dates_become_aware_utc(text: str, expected: datetime) -> None:
