@@ -147,6 +147,8 @@ async def test_subscription_lifecycle_on_the_wire(wire: tuple[CloudPayments, Rec
         period=1,
     )
     assert recorder.last_path == "/subscriptions/create"
+    # A second subscription would charge twice every month: it goes out with a key.
+    assert recorder.requests[-1][1].get("X-Request-ID")
     assert recorder.last_body["StartDate"] == "2030-01-01T09:00:00+00:00"  # ISO, UTC
     assert recorder.last_body["Interval"] == "Month"
     assert isinstance(created, Subscription)
@@ -155,6 +157,7 @@ async def test_subscription_lifecycle_on_the_wire(wire: tuple[CloudPayments, Rec
 
     await client.subscriptions.get(id="sc_1")
     assert recorder.last_body == {"Id": "sc_1"}
+    assert "X-Request-ID" not in recorder.requests[-1][1]  # a read needs none
     recorder.answer({"Success": True, "Model": [SUBSCRIPTION, SUBSCRIPTION]})
     found = await client.subscriptions.find(account_id="user@example.com")
     assert len(found) == 2

@@ -243,7 +243,7 @@ SUBSCRIPTIONS_CREATE = Operation(
     path="/subscriptions/create",
     decode=decode_model(Subscription),
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 SUBSCRIPTIONS_GET = Operation(
@@ -283,7 +283,7 @@ ORDERS_CREATE = Operation(
     path="/orders/create",
     decode=decode_model(Order),
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 ORDERS_CANCEL = Operation(
@@ -317,7 +317,7 @@ KKT_RECEIPT = Operation(
     path="/kkt/receipt",
     decode=decode_model(KktReceiptResult),
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 
@@ -383,7 +383,7 @@ class KktMethods:
     ) -> KktReceiptResult:
         """Issue an online fiscal receipt (54-FZ).
 
-        ``POST /kkt/receipt``
+        ``POST /kkt/receipt`` -- moves money.
 
         Args:
             type: Receipt type.
@@ -446,7 +446,7 @@ class OrdersMethods:
     ) -> Order:
         """Create an invoice / payment link, optionally sent by e-mail, SMS or Viber.
 
-        ``POST /orders/create``
+        ``POST /orders/create`` -- moves money.
 
         Args:
             amount: Amount to pay: positive, at most two decimals.
@@ -1488,7 +1488,7 @@ class SubscriptionsMethods:
     ) -> Subscription:
         """Create a subscription: recurring charges of a saved token.
 
-        ``POST /subscriptions/create``
+        ``POST /subscriptions/create`` -- moves money.
 
         Args:
             token: Card token to charge (secret: never logged).
