@@ -24,7 +24,7 @@ __all__ = ["admin_routes", "apply_fault"]
 
 _ROOT = ADMIN_PREFIX.rstrip("/")
 
-_KINDS = ("fail", "delay", "drop_before", "drop_after")
+_KINDS = ("fail", "delay", "slow_body", "drop_before", "drop_after")
 
 
 def _bad(message: str) -> web.Response:
@@ -35,8 +35,8 @@ def apply_fault(faults: FaultInjector, spec: Any) -> None:
     """Script one fault from its JSON description (raises ValueError when it is not one).
 
     ``{"kind": "fail", "count": 2, "status": 503, "retry_after": 1, "path": "/x"}``;
-    ``kind`` is one of ``fail``, ``delay`` (with ``seconds``), ``drop_before``,
-    ``drop_after``; ``count`` defaults to 1 and ``path`` to every path.
+    ``kind`` is one of ``fail``, ``delay`` and ``slow_body`` (with ``seconds``),
+    ``drop_before``, ``drop_after``; ``count`` defaults to 1 and ``path`` to every path.
     """
     if not isinstance(spec, dict):
         raise ValueError("a fault is a JSON object")
@@ -57,11 +57,12 @@ def apply_fault(faults: FaultInjector, spec: Any) -> None:
             path=path,
             content_type=spec.get("content_type"),
         )
-    elif kind == "delay":
+    elif kind in ("delay", "slow_body"):
         seconds = spec.get("seconds")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise ValueError("delay needs seconds, a non-negative number")
-        faults.delay_next(count, seconds=float(seconds), path=path)
+            raise ValueError(f"{kind} needs seconds, a non-negative number")
+        script = faults.delay_next if kind == "delay" else faults.slow_body_next
+        script(count, seconds=float(seconds), path=path)
     elif kind == "drop_before":
         faults.drop_before_next(count, path=path)
     else:

@@ -28,7 +28,7 @@ ADMIN_PREFIX = "/_emulator/"
 class _Rule:
     """One scripted fault, consumed by the next ``remaining`` matching requests."""
 
-    kind: str  # "fail", "delay", "drop_before" or "drop_after"
+    kind: str  # "fail", "delay", "slow_body", "drop_before" or "drop_after"
     remaining: int
     path: str | None
     status: int = 500
@@ -66,6 +66,25 @@ def _drop_connection(request: web.Request) -> web.StreamResponse:
         transport.close()
     # 444 is nginx's "closed without a response"; only the access log ever shows it.
     return web.Response(status=444, reason="Connection Dropped")
+
+
+async def _trickle(
+    request: web.Request, answer: web.StreamResponse, seconds: float
+) -> web.StreamResponse:
+    """Send ``answer`` with a pause of ``seconds`` in the middle of its body."""
+    if not isinstance(answer, web.Response) or not isinstance(answer.body, bytes):
+        return answer  # nothing buffered to trickle
+    body = answer.body
+    slow = web.StreamResponse(status=answer.status, reason=answer.reason)
+    slow.headers.update(answer.headers)
+    slow.content_length = len(body)
+    await slow.prepare(request)
+    half = len(body) // 2
+    await slow.write(body[:half])
+    await asyncio.sleep(seconds)
+    await slow.write(body[half:])
+    await slow.write_eof()
+    return slow
 
 
 class FaultInjector:
@@ -135,6 +154,18 @@ class FaultInjector:
             raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
         self._rules.append(_Rule("delay", count, path, seconds=float(seconds)))
 
+    def slow_body_next(self, count: int = 1, *, seconds: float, path: str | None = None) -> None:
+        """Handle the next ``count`` matching requests, then trickle the answer out.
+
+        The status line, headers and the first half of the body leave at once;
+        the rest follows ``seconds`` later. A client whose read timeout is
+        shorter gives up with the work already done.
+        """
+        _check_count(count)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+        self._rules.append(_Rule("slow_body", count, path, seconds=float(seconds)))
+
     def drop_before_next(self, count: int = 1, *, path: str | None = None) -> None:
         """Close the connection of the next ``count`` matching requests; nothing is processed."""
         _check_count(count)
@@ -203,6 +234,8 @@ class FaultInjector:
                 return await handler(request)
             if rule.kind == "drop_before":
                 return _drop_connection(request)
+            if rule.kind == "slow_body":
+                return await _trickle(request, await handler(request), rule.seconds)
             await handler(request)  # drop_after: the work is done ...
             return _drop_connection(request)  # ... and its answer is lost
         finally:
