@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck codegen codegen-check pytest demo bench clean
+.PHONY: test lint typecheck codegen codegen-check pytest reliability reliability-quick demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-test: $(STAMP) lint typecheck codegen-check pytest
+test: $(STAMP) lint typecheck codegen-check pytest reliability-quick
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -31,6 +31,14 @@ pytest: $(STAMP)
 	$(PY) -m coverage erase
 	$(PY) -m coverage run -m pytest -q
 	$(PY) -m coverage report
+
+# Every money call under every scripted fault; fails on a double charge, a lost
+# result or an untyped exception. `make test` runs each scenario once.
+reliability: $(STAMP)
+	$(PY) reliability/run.py
+
+reliability-quick: $(STAMP)
+	$(PY) reliability/run.py --quick
 
 demo: $(STAMP)
 	$(PY) examples/demo.py

@@ -1,0 +1,143 @@
+"""CloudPayments' money calls for the reliability harness."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from harness import MoneyCall, Suite
+
+from aioacquiring import RetryPolicy, Timeout
+from aioacquiring.cloudpayments import Accepted, CloudPayments
+from aioacquiring.models.cloudpayments import TrInitiatorCode
+from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
+
+CARD = "4000000000003055"  # the test card that pays without 3-D Secure
+AMOUNT = Decimal("100.00")
+
+
+def _client(
+    emulator: CloudPaymentsEmulator, url: str, timeout: Timeout, retry: RetryPolicy
+) -> CloudPayments:
+    return CloudPayments(
+        public_id=emulator.public_id,
+        api_secret=emulator.api_secret,
+        base_url=url,
+        timeout=timeout,
+        retry=retry,
+        max_concurrency=None,
+    )
+
+
+def _invoice(n: int) -> str:
+    return f"reliability-{n}"
+
+
+def _charges(emulator: CloudPaymentsEmulator, invoice: str) -> int:
+    return sum(1 for t in emulator.transactions if t.get("InvoiceId") == invoice)
+
+
+async def _nothing(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> str:
+    return _invoice(n)
+
+
+def _card_call(name: str, path: str, method: str) -> MoneyCall:
+    async def invoke(client: CloudPayments, invoice: str, key: str | None) -> Any:
+        return await getattr(client.payments, method)(
+            amount=AMOUNT,
+            ip_address="127.0.0.1",
+            card_cryptogram_packet=test_cryptogram(CARD),
+            invoice_id=invoice,
+            idempotency_key=key,
+        )
+
+    return MoneyCall(name, path, _nothing, invoke, _charges)
+
+
+async def _saved_token(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> Any:
+    token = emulator.add_token(CARD, account_id=f"user-{n}")
+    return (_invoice(n), token, f"user-{n}")
+
+
+def _token_call(name: str, path: str, method: str) -> MoneyCall:
+    async def invoke(client: CloudPayments, context: Any, key: str | None) -> Any:
+        invoice, token, account = context
+        return await getattr(client.payments, method)(
+            amount=AMOUNT,
+            token=token,
+            account_id=account,
+            tr_initiator_code=TrInitiatorCode.MERCHANT,
+            invoice_id=invoice,
+            idempotency_key=key,
+        )
+
+    return MoneyCall(name, path, _saved_token, invoke, lambda emu, ctx: _charges(emu, ctx[0]))
+
+
+async def _hold(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> int:
+    result = await client.payments.cards_auth(
+        amount=AMOUNT,
+        ip_address="127.0.0.1",
+        card_cryptogram_packet=test_cryptogram(CARD),
+        invoice_id=_invoice(n),
+    )
+    assert isinstance(result, Accepted)
+    return result.transaction_id
+
+
+async def _payment(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> int:
+    result = await client.payments.cards_charge(
+        amount=AMOUNT,
+        ip_address="127.0.0.1",
+        card_cryptogram_packet=test_cryptogram(CARD),
+        invoice_id=_invoice(n),
+    )
+    assert isinstance(result, Accepted)
+    return result.transaction_id
+
+
+def _status_is(status: str) -> Any:
+    def effects(emulator: CloudPaymentsEmulator, transaction_id: int) -> int:
+        held = [t for t in emulator.transactions if t["TransactionId"] == transaction_id]
+        return int(bool(held) and held[0]["Status"] == status)
+
+    return effects
+
+
+async def _confirm(client: CloudPayments, transaction_id: int, key: str | None) -> Any:
+    return await client.payments.confirm(
+        transaction_id=transaction_id, amount=AMOUNT, idempotency_key=key
+    )
+
+
+async def _void(client: CloudPayments, transaction_id: int, key: str | None) -> Any:
+    return await client.payments.void(transaction_id=transaction_id, idempotency_key=key)
+
+
+async def _refund(client: CloudPayments, transaction_id: int, key: str | None) -> Any:
+    return await client.payments.refund(
+        transaction_id=transaction_id, amount=Decimal("10.00"), idempotency_key=key
+    )
+
+
+def _refunds(emulator: CloudPaymentsEmulator, transaction_id: int) -> int:
+    return sum(1 for r in emulator.refunds if r.get("OriginalTransactionId") == transaction_id)
+
+
+SUITE = Suite(
+    provider="cloudpayments",
+    emulator=lambda: CloudPaymentsEmulator(max_concurrency=None),
+    client=_client,
+    calls=(
+        _card_call("payments.cards_charge", "/payments/cards/charge", "cards_charge"),
+        _card_call("payments.cards_auth", "/payments/cards/auth", "cards_auth"),
+        _token_call("payments.tokens_charge", "/payments/tokens/charge", "tokens_charge"),
+        _token_call("payments.tokens_auth", "/payments/tokens/auth", "tokens_auth"),
+        MoneyCall(
+            "payments.confirm", "/payments/confirm", _hold, _confirm, _status_is("Completed")
+        ),
+        MoneyCall("payments.void", "/payments/void", _hold, _void, _status_is("Cancelled")),
+        MoneyCall("payments.refund", "/payments/refund", _payment, _refund, _refunds),
+    ),
+)
+"""CloudPayments: charges, holds, token charges, confirmations, voids and refunds."""
