@@ -1,10 +1,11 @@
 """`make reliability`: every money call of every provider under every scripted fault.
 
-Prints one table -- scenarios run, double charges, lost results, untyped
-exceptions -- and exits 1 unless the last three are all zero.
+Prints two tables -- faults (scenarios run, double charges, lost results,
+untyped exceptions) and load (10,000 calls at concurrency 200 through one
+client) -- and exits 1 unless every figure is clean.
 
-Usage: ``python reliability/run.py [--quick] [--repeat N] [--provider NAME]``
-(``--quick``, one run of each scenario, is what ``make test`` runs).
+Usage: ``python reliability/run.py [--quick] [--repeat N] [--calls N] [--provider NAME]``
+(``--quick``: each fault scenario once and 1,000 calls; what ``make test`` runs).
 """
 
 from __future__ import annotations
@@ -18,13 +19,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import suite_cloudpayments
 from harness import Suite, Tally, run_suite, table
+from load import LoadFigures, LoadSuite, load_table, run_load
 
 SUITES: dict[str, Suite] = {"cloudpayments": suite_cloudpayments.SUITE}
+LOADS: dict[str, LoadSuite] = {"cloudpayments": suite_cloudpayments.LOAD}
+
+LOAD_CONCURRENCY = 200
+CLIENT_CAP = 30  # a live CloudPayments terminal's limit
 
 
 async def run(names: list[str], repeat: int) -> list[Tally]:
-    """Run the named providers' suites one after the other."""
+    """Run the named providers' fault suites one after the other."""
     return [await run_suite(SUITES[name], repeat=repeat) for name in names]
+
+
+async def load(names: list[str], calls: int) -> list[LoadFigures]:
+    """Run the named providers' load scenarios one after the other."""
+    return [
+        await run_load(LOADS[name], calls=calls, concurrency=LOAD_CONCURRENCY, cap=CLIENT_CAP)
+        for name in names
+        if name in LOADS
+    ]
 
 
 def main() -> int:
@@ -33,14 +48,23 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="each scenario once")
     parser.add_argument("--repeat", type=int, default=None, help="runs of each scenario")
     parser.add_argument("--provider", choices=list(SUITES), action="append")
+    parser.add_argument("--calls", type=int, default=None, help="calls of the load run")
     args = parser.parse_args()
+    names = args.provider or list(SUITES)
     repeat = args.repeat or (1 if args.quick else 5)
-    tallies = asyncio.run(run(args.provider or list(SUITES), repeat))
+    calls = args.calls or (1_000 if args.quick else 10_000)
+    tallies = asyncio.run(run(names, repeat))
+    print("Faults: each money call under each scripted fault")
     print(table(tallies))
-    problems = [line for t in tallies for line in t.problems]
-    for line in problems:
+    for line in (line for t in tallies for line in t.problems):
         print(f"  ! {line}")
-    return 0 if all(t.clean for t in tallies) else 1
+    runs = asyncio.run(load(names, calls))
+    print()
+    print(f"Load: {calls} calls, {LOAD_CONCURRENCY} at a time, through one client")
+    print(load_table(runs))
+    clean = all(t.clean for t in tallies) and all(r.clean for r in runs)
+    print("\nclean" if clean else "\nNOT CLEAN")
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 from harness import MoneyCall, Suite
+from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
 from aioacquiring.cloudpayments import Accepted, CloudPayments
@@ -141,3 +143,36 @@ SUITE = Suite(
     ),
 )
 """CloudPayments: charges, holds, token charges, confirmations, voids and refunds."""
+
+
+def _load_client(
+    emulator: CloudPaymentsEmulator, session: aiohttp.ClientSession, cap: int, retry: RetryPolicy
+) -> CloudPayments:
+    return CloudPayments(
+        public_id=emulator.public_id,
+        api_secret=emulator.api_secret,
+        base_url=emulator.url,
+        session=session,
+        max_concurrency=cap,
+        retry=retry,
+    )
+
+
+async def _load_prepare(client: CloudPayments, emulator: CloudPaymentsEmulator) -> int:
+    return await _payment(client, emulator, 0)
+
+
+async def _load_call(client: CloudPayments, transaction_id: int, n: int) -> Any:
+    if n % 10 == 0:  # one call in ten moves money, the rest read
+        return await client.payments.refund(transaction_id=transaction_id, amount=Decimal("0.01"))
+    return await client.payments.get(transaction_id=transaction_id)
+
+
+LOAD = LoadSuite(
+    provider="cloudpayments",
+    emulator=lambda cap: CloudPaymentsEmulator(max_concurrency=cap),
+    client=_load_client,
+    prepare=_load_prepare,
+    call=_load_call,
+)
+"""CloudPayments under load: reads of one payment, with a small refund in every ten calls."""
