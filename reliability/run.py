@@ -13,16 +13,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fuzz_cloudpayments
 import suite_cloudpayments
+from fuzz import FuzzFigures, fuzz_table
 from harness import Suite, Tally, run_suite, table
 from load import LoadFigures, LoadSuite, load_table, run_load
 
 SUITES: dict[str, Suite] = {"cloudpayments": suite_cloudpayments.SUITE}
 LOADS: dict[str, LoadSuite] = {"cloudpayments": suite_cloudpayments.LOAD}
+
+FUZZERS: dict[str, list[Callable[[int], FuzzFigures]]] = {
+    "cloudpayments": [fuzz_cloudpayments.fuzz_webhooks, fuzz_cloudpayments.fuzz_answers],
+}
 
 LOAD_CONCURRENCY = 200
 CLIENT_CAP = 30  # a live CloudPayments terminal's limit
@@ -49,6 +56,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=None, help="runs of each scenario")
     parser.add_argument("--provider", choices=list(SUITES), action="append")
     parser.add_argument("--calls", type=int, default=None, help="calls of the load run")
+    parser.add_argument("--examples", type=int, default=None, help="fuzz cases per target")
     args = parser.parse_args()
     names = args.provider or list(SUITES)
     repeat = args.repeat or (1 if args.quick else 5)
@@ -58,11 +66,22 @@ def main() -> int:
     print(table(tallies))
     for line in (line for t in tallies for line in t.problems):
         print(f"  ! {line}")
+    examples = args.examples or (300 if args.quick else 10_000)
+    fuzzed = [fuzzer(examples) for name in names for fuzzer in FUZZERS.get(name, [])]
+    print()
+    print(f"Fuzzing: {examples} generated cases per target")
+    print(fuzz_table(fuzzed))
+    for line in (line for f in fuzzed for line in f.examples):
+        print(f"  ! {line}")
     runs = asyncio.run(load(names, calls))
     print()
     print(f"Load: {calls} calls, {LOAD_CONCURRENCY} at a time, through one client")
     print(load_table(runs))
-    clean = all(t.clean for t in tallies) and all(r.clean for r in runs)
+    clean = (
+        all(t.clean for t in tallies)
+        and all(f.clean for f in fuzzed)
+        and all(r.clean for r in runs)
+    )
     print("\nclean" if clean else "\nNOT CLEAN")
     return 0 if clean else 1
 

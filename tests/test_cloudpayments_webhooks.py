@@ -319,3 +319,15 @@ async def test_failing_callback_gets_a_non_zero_answer_so_it_is_retried(shop: An
     status, answer = await deliver(url + "/cp/pay", body, {"Content-HMAC": sign(body)})
     assert status == 500
     assert answer["code"] != 0
+
+
+@pytest.mark.parametrize("query", ["TransactionId=1&Name=\u042f", "Name=\ud800"])
+def test_a_query_string_that_is_not_ascii_is_refused_with_a_typed_error(query: str) -> None:
+    with pytest.raises((SignatureVerificationError, InvalidNotificationError)):
+        webhooks.verify_and_parse(
+            "Pay",
+            {"Content-HMAC": sign(query.encode("utf-8", "replace"))},
+            b"",
+            api_secret="wrong",
+            query=query,
+        )

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import attrs
+import pytest
 
 from aioacquiring import RetryPolicy, Timeout
 from aioacquiring.cloudpayments import CloudPayments
@@ -53,3 +54,19 @@ async def test_with_the_sdk_defaults_the_same_scenario_is_clean() -> None:
     assert tally.clean
     assert tally.scenarios == 1
     assert tally.double_charges == 0
+
+
+def test_the_fuzzer_counts_forgeries_when_verification_is_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fuzz_cloudpayments
+
+    from aioacquiring.cloudpayments import webhooks
+
+    clean = fuzz_cloudpayments.fuzz_webhooks(60)
+    assert clean.clean
+    assert clean.cases >= 60
+    monkeypatch.setattr(webhooks, "verify", lambda *args, **kwargs: None)
+    broken = fuzz_cloudpayments.fuzz_webhooks(200)
+    assert broken.forgeries_accepted > 0
+    assert not broken.clean

@@ -91,6 +91,14 @@ def _message_for_decoded_params(raw: bytes) -> bytes:
     return unquote_to_bytes(raw.replace(b"+", b" "))
 
 
+def _query_bytes(query: str) -> bytes:
+    # A query string as received is ASCII (percent-encoded); anything else is read as UTF-8.
+    try:
+        return query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidNotificationError("the notification's query string is not text") from exc
+
+
 def verify(
     headers: Mapping[str, str], raw_body: bytes, *, api_secret: str, query: str | None = None
 ) -> None:
@@ -103,7 +111,7 @@ def verify(
         query: For GET notifications, the raw (still URL-encoded) query string:
             it is the signed message.
     """
-    message = raw_body if raw_body or query is None else query.encode("latin-1")
+    message = raw_body if raw_body or query is None else _query_bytes(query)
     secret = api_secret.encode()
     raw_ok = signature_matches(hmac_sha256(secret, message), headers.get("Content-HMAC"))
     decoded = _message_for_decoded_params(message)
@@ -134,7 +142,7 @@ def _fields(raw_body: bytes, content_type: str | None, query: str | None) -> dic
         if not isinstance(data, dict):
             raise InvalidNotificationError("the notification's JSON is not an object")
         return data
-    return _form_fields(raw_body if raw_body else (query or "").encode("latin-1"))
+    return _form_fields(raw_body if raw_body else _query_bytes(query or ""))
 
 
 def parse(
