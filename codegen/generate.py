@@ -202,14 +202,28 @@ def differences(fresh: Path, current: Path) -> list[str]:
 
 
 def main() -> int:
+    global SCHEMAS, MODELS_DIR, PACKAGE_DIR
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when src/ has drifted")
+    parser.add_argument(
+        "--schemas", type=Path, default=SCHEMAS, help="the schemas folder (default: schemas/)"
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=PACKAGE_DIR.parent,
+        help="the source root holding aioacquiring/ to write into (default: src/)",
+    )
     parser.add_argument(
         "--provider",
         action="append",
         help="generate only this provider (repeatable); schemas/common always comes along",
     )
     args = parser.parse_args()
+    # Other folders than the project's: how a docs change is rehearsed on a copy.
+    SCHEMAS = args.schemas.resolve()
+    PACKAGE_DIR = args.src.resolve() / "aioacquiring"
+    MODELS_DIR = PACKAGE_DIR / "models"
     packages = schema_packages(args.provider)
     with tempfile.TemporaryDirectory(prefix="aioacquiring-codegen-") as tmp:
         models, resources = build(Path(tmp), packages)
