@@ -1,0 +1,236 @@
+"""Webhook delivery shared by the emulators: send, retry on a schedule, record, misbehave.
+
+A provider's emulator builds and signs each webhook as that provider does and
+hands it to its :class:`WebhookOutbox`, which delivers it in the background:
+an answer the provider counts as accepted ends it, anything else (another
+status, a refused connection, a timeout) is retried on the provider's
+documented schedule, compressed by ``time_scale`` so that a test waits
+milliseconds instead of minutes. Every attempt is recorded for tests to
+inspect, and the outbox can be told to misbehave the way real senders do:
+deliver a webhook twice, or hold one back until the next has gone (out of
+order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import aiohttp
+import attrs
+
+__all__ = ["Attempt", "Delivery", "WebhookOutbox"]
+
+Accepts = Callable[[int, bytes], bool]
+
+
+def _any_2xx(status: int, body: bytes) -> bool:
+    return 200 <= status < 300
+
+
+@attrs.define
+class Attempt:
+    """One try at delivering: HTTP status and body, or why no answer came."""
+
+    at: float
+    """``time.monotonic()`` when the attempt started."""
+    status: int | None = None
+    body: bytes = attrs.field(default=b"", repr=False)
+    error: str | None = None
+
+
+@attrs.define
+class Delivery:
+    """One webhook as the emulator sent it, with every attempt made so far.
+
+    ``body``/``query`` are exactly what was sent; ``headers`` include the
+    signature. ``label`` is the provider's name for the event (``Pay``,
+    ``payout.succeeded``, ...); ``copy`` is 1 for a duplicate sent on purpose.
+    """
+
+    label: str
+    url: str
+    method: str
+    headers: dict[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
+    query: str | None = attrs.field(default=None, repr=False)
+    attempts: list[Attempt] = attrs.Factory(list)
+    delivered: bool = False
+    copy: int = 0
+    tried: asyncio.Event = attrs.field(factory=asyncio.Event, repr=False, eq=False)
+    """Set once the first attempt has had its answer (or failed)."""
+
+    @property
+    def last_status(self) -> int | None:
+        """The status of the last attempt (None before the first, or with no answer)."""
+        return self.attempts[-1].status if self.attempts else None
+
+
+class WebhookOutbox:
+    """Background delivery of one emulator's webhooks.
+
+    Args:
+        schedule: Seconds to wait before each retry, as the provider documents
+            (the first attempt goes at once); its length is the number of retries.
+        time_scale: Factor applied to the schedule (``0.001``: a minute becomes 60 ms).
+        timeout: Seconds an attempt waits for the receiver's answer.
+        accepts: Whether ``(status, body)`` ends the delivery; any 2xx by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        schedule: Sequence[float],
+        time_scale: float = 1.0,
+        timeout: float = 5.0,
+        accepts: Accepts = _any_2xx,
+    ) -> None:
+        if time_scale < 0 or any(delay < 0 for delay in schedule):
+            raise ValueError("the schedule and time_scale must not be negative")
+        self.schedule = tuple(schedule)
+        self.time_scale = time_scale
+        self.timeout = timeout
+        self._accepts = accepts
+        self._deliveries: list[Delivery] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._duplicates = 0
+        self._hold = 0
+        self._held: list[Delivery] = []
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook sent or being sent, in the order it was handed over."""
+        return list(self._deliveries)
+
+    # Misbehaving on purpose ----------------------------------------------------------
+
+    def duplicate_next(self, count: int = 1) -> None:
+        """Deliver each of the next ``count`` webhooks twice (receivers must be idempotent)."""
+        self._duplicates += _positive(count)
+
+    def reorder_next(self, count: int = 1) -> None:
+        """Hold each of the next ``count`` webhooks back until the one after it has gone."""
+        self._hold += _positive(count)
+
+    # Sending -------------------------------------------------------------------------
+
+    def send(
+        self,
+        url: str,
+        *,
+        label: str,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        method: str = "POST",
+        query: str | None = None,
+    ) -> Delivery:
+        """Queue a webhook for background delivery and return its record."""
+        delivery = Delivery(label, url, method.upper(), dict(headers or {}), body, query)
+        self._deliveries.append(delivery)
+        copies = [delivery]
+        if self._duplicates:
+            self._duplicates -= 1
+            twin = attrs.evolve(delivery, attempts=[], copy=1, tried=asyncio.Event())
+            self._deliveries.append(twin)
+            copies.append(twin)
+        if self._hold:
+            self._hold -= 1
+            self._held.extend(copies)
+            return delivery
+        for item in copies:
+            self._start(item)
+        while self._held:  # what was held back goes after this one
+            self._start(self._held.pop(0), after=delivery)
+        return delivery
+
+    async def ask(
+        self,
+        url: str,
+        *,
+        label: str,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        method: str = "POST",
+        query: str | None = None,
+    ) -> Delivery:
+        """Deliver once, now, and return the record with its answer (no retries).
+
+        For webhooks whose answer decides what the provider does next
+        (CloudPayments' ``Check``).
+        """
+        delivery = Delivery(label, url, method.upper(), dict(headers or {}), body, query)
+        self._deliveries.append(delivery)
+        await self._attempt(delivery)
+        return delivery
+
+    def _start(self, delivery: Delivery, *, after: Delivery | None = None) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(delivery, after))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, delivery: Delivery, after: Delivery | None) -> None:
+        if after is not None:
+            await after.tried.wait()  # out of order: only once the later one has been tried
+        for delay in (0.0, *self.schedule):
+            if delay:
+                await asyncio.sleep(delay * self.time_scale)
+            if await self._attempt(delivery):
+                return
+
+    async def _attempt(self, delivery: Delivery) -> bool:
+        attempt = Attempt(at=time.monotonic())
+        delivery.attempts.append(attempt)
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        url = delivery.url if delivery.query is None else f"{delivery.url}?{delivery.query}"
+        try:
+            async with self._session.request(
+                delivery.method,
+                url,
+                data=delivery.body if delivery.method != "GET" else None,
+                headers=delivery.headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as answer:
+                attempt.status = answer.status
+                attempt.body = await answer.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            attempt.error = f"{type(exc).__name__}: {exc}"
+            return False
+        finally:
+            delivery.tried.set()
+        delivery.delivered = self._accepts(attempt.status, attempt.body)
+        return delivery.delivered
+
+    # Lifecycle -----------------------------------------------------------------------
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every queued webhook is delivered or out of retries."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._tasks or self._held:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"webhooks still being delivered after {timeout} s")
+            if not self._tasks:
+                # Held back for a later webhook that never came: late is all they can be.
+                for delivery in self._held:
+                    self._start(delivery)
+                self._held.clear()
+            await asyncio.wait(set(self._tasks), timeout=0.05)
+
+    async def close(self) -> None:
+        """Cancel what is still being delivered and close the HTTP session."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._held.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _positive(count: int) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}")
+    return count
