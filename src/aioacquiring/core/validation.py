@@ -1,7 +1,8 @@
 """Checks a request model against its schema's constraints before anything is sent.
 
-The generated models carry ``gt``/``ge``/``multiple_of``/``min_length``/
-``max_length``/``pattern`` in field metadata (straight from the JSON Schema);
+The generated models carry ``gt``/``ge``/``lt``/``le``/``multiple_of``/
+``min_length``/``max_length``/``pattern``/``min_items``/``max_items`` in field
+metadata (straight from the JSON Schema);
 this module turns a violation into :class:`InvalidInputError` naming the field.
 """
 
@@ -27,6 +28,12 @@ def _number_checks(meta: Any) -> list[Check]:
     if "ge" in meta:
         low = Decimal(meta["ge"])
         checks.append(lambda v: None if v >= low else f"must be at least {low}, got {v}")
+    if "lt" in meta:
+        top = Decimal(meta["lt"])
+        checks.append(lambda v: None if v < top else f"must be less than {top}, got {v}")
+    if "le" in meta:
+        high = Decimal(meta["le"])
+        checks.append(lambda v: None if v <= high else f"must be at most {high}, got {v}")
     if "multiple_of" in meta:
         step = Decimal(meta["multiple_of"])
         places = max(0, -step.as_tuple().exponent)  # type: ignore[operator]
@@ -78,11 +85,15 @@ def _value_check(field: attrs.Attribute[Any]) -> Check | None:
         return None
 
     min_items = int(field.metadata.get("min_items", 0))
-    if min_items:
+    max_items = field.metadata.get("max_items")
+    if min_items or max_items is not None:
 
         def check_with_items(value: Any) -> str | None:
-            if isinstance(value, list | tuple) and len(value) < min_items:
-                return f"must have at least {min_items} item(s)"
+            if isinstance(value, list | tuple):
+                if len(value) < min_items:
+                    return f"must have at least {min_items} item(s)"
+                if max_items is not None and len(value) > int(max_items):
+                    return f"must have at most {max_items} item(s)"
             return check(value)
 
         return check_with_items
