@@ -103,7 +103,9 @@ def method_names(operations: list[dict[str, Any]]) -> list[tuple[str | None, str
     for op in operations:
         match = VERSION_PREFIX.match(op["path"])
         version, path = (int(match[1]), match[2]) if match else (1, op["path"])
-        stripped.append((version, [s for s in path.split("/") if s and not s.startswith("{")]))
+        # An RPC path names namespace and method with dots (Alif: `/checkout.payment.create`).
+        segments = [s for part in path.split("/") for s in part.split(".")]
+        stripped.append((version, [s for s in segments if s and not s.startswith("{")]))
     newest: dict[str, int] = {}
     for version, segments in stripped:
         key = "/".join(segments)
