@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import alif_checkout
+import alif_debit
+import alif_list
+import alif_p2p
+import alif_webhooks
 import cloudpayments_payments
 import cloudpayments_safe_retries
 
@@ -13,6 +18,11 @@ async def main() -> None:
     for title, example in [
         ("CloudPayments: payments", cloudpayments_payments.main),
         ("CloudPayments: a lost answer, retried safely", cloudpayments_safe_retries.main),
+        ("Alif: a checkout session paid by card with an OTP", alif_checkout.main),
+        ("Alif: a bound card, a debit, and a lost answer retried safely", alif_debit.main),
+        ("Alif: card-to-card transfers", alif_p2p.main),
+        ("Alif: a list, page by page", alif_list.main),
+        ("Alif: webhooks into an aiohttp app", alif_webhooks.main),
     ]:
         print(f"\n=== {title} ===")
         await example()

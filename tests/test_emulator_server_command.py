@@ -15,9 +15,10 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
+from aioacquiring.alif import Alif, SessionItem
 from aioacquiring.cloudpayments import Accepted, CloudPayments
 from aioacquiring.errors import ProviderInternalError
-from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
+from aioacquiring.testing import AlifEmulator, CloudPaymentsEmulator, test_cryptogram
 from aioacquiring.testing.cli import main, serve
 from tests.conftest import FAST_RETRY
 
@@ -220,3 +221,15 @@ def test_the_plugin_is_registered_as_an_entry_point() -> None:
 
     plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
     assert plugins.get("aioacquiring") == "aioacquiring.testing.pytest_plugin"
+
+
+async def test_plugin_fixtures_give_an_alif_client(
+    alif_client: Alif, alif_emulator: AlifEmulator
+) -> None:
+    assert alif_client.base_url == alif_emulator.url
+    session = await alif_client.checkout.session_create(
+        items=[SessionItem(name="Tea", price=1_500_000, amount=1)],
+        redirect_url="https://shop.example/thanks",
+    )
+    assert session.session_ref
+    assert len(alif_emulator.inspect()["sessions"]) == 1

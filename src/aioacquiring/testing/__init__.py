@@ -6,11 +6,19 @@ its ``url``. :class:`FaultInjector` (every emulator's ``faults``) scripts
 failures: HTTP errors, delays, connections dropped before or after the work.
 
 * :class:`CloudPaymentsEmulator` with :func:`test_cryptogram` for its test cards;
+* :class:`AlifEmulator`, Alif Acquiring's RPC API, with test cards and a fixed OTP;
 * :class:`EmulatorServer`, the base to build further emulators on.
 """
 
+from aioacquiring.testing.alif import AlifEmulator
 from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator, test_cryptogram
 from aioacquiring.testing.faults import FaultInjector
 from aioacquiring.testing.server import EmulatorServer
 
-__all__ = ["CloudPaymentsEmulator", "EmulatorServer", "FaultInjector", "test_cryptogram"]
+__all__ = [
+    "AlifEmulator",
+    "CloudPaymentsEmulator",
+    "EmulatorServer",
+    "FaultInjector",
+    "test_cryptogram",
+]

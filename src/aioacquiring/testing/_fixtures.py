@@ -6,11 +6,19 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from aioacquiring.alif import Alif
 from aioacquiring.cloudpayments import CloudPayments
 from aioacquiring.core.config import RetryPolicy
+from aioacquiring.testing.alif import AlifEmulator
 from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator
 
-__all__ = ["FAST_RETRY", "cloudpayments_client", "cloudpayments_emulator"]
+__all__ = [
+    "FAST_RETRY",
+    "alif_client",
+    "alif_emulator",
+    "cloudpayments_client",
+    "cloudpayments_emulator",
+]
 
 FAST_RETRY = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.05, deadline=10)
 """The retry policy of the fixtures' clients: the default's shape, in milliseconds."""
@@ -32,6 +40,25 @@ async def cloudpayments_client(
         public_id=cloudpayments_emulator.public_id,
         api_secret=cloudpayments_emulator.api_secret,
         base_url=cloudpayments_emulator.url,
+        retry=FAST_RETRY,
+    ) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def alif_emulator() -> AsyncIterator[AlifEmulator]:
+    """A running, empty Alif emulator (test credentials on the object)."""
+    async with AlifEmulator() as emulator:
+        yield emulator
+
+
+@pytest_asyncio.fixture
+async def alif_client(alif_emulator: AlifEmulator) -> AsyncIterator[Alif]:
+    """An Alif client pointed at ``alif_emulator``."""
+    async with Alif(
+        token=alif_emulator.token,
+        secret_key=alif_emulator.secret_key,
+        base_url=alif_emulator.url,
         retry=FAST_RETRY,
     ) as client:
         yield client

@@ -19,6 +19,7 @@ from typing import TextIO
 
 import attrs
 
+from aioacquiring.testing.alif import AlifEmulator
 from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator
 from aioacquiring.testing.faults import ADMIN_PREFIX
 from aioacquiring.testing.server import EmulatorServer
@@ -39,10 +40,19 @@ def _cloudpayments_credentials(emulator: EmulatorServer) -> dict[str, str]:
     return {"public_id": emulator.public_id, "api_secret": emulator.api_secret}
 
 
+def _alif_credentials(emulator: EmulatorServer) -> dict[str, str]:
+    assert isinstance(emulator, AlifEmulator)
+    return {"token": emulator.token, "secret_key": emulator.secret_key, "otp": emulator.otp}
+
+
 PROVIDERS: dict[str, EmulatorEntry] = {
     "cloudpayments": EmulatorEntry(
         build=lambda host, port: CloudPaymentsEmulator(host=host, port=port),
         credentials=_cloudpayments_credentials,
+    ),
+    "alif": EmulatorEntry(
+        build=lambda host, port: AlifEmulator(host=host, port=port),
+        credentials=_alif_credentials,
     ),
 }
 """The emulators the command can start, by provider name."""

@@ -10,7 +10,8 @@ test::
         await my_shop.checkout(cloudpayments_client, order_id="1001")
         assert len(cloudpayments_emulator.transactions) == 1
 
-Fixtures: ``cloudpayments_emulator``, ``cloudpayments_client``.
+Fixtures: ``cloudpayments_emulator``, ``cloudpayments_client``,
+``alif_emulator``, ``alif_client``.
 The clients retry fast (10 ms backoff) so that fault tests stay quick.
 """
 
