@@ -19,13 +19,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzz_cloudpayments
+import suite_alif
 import suite_cloudpayments
 from fuzz import FuzzFigures, fuzz_table
 from harness import Suite, Tally, run_suite, table
 from load import LoadFigures, LoadSuite, load_table, run_load
 
-SUITES: dict[str, Suite] = {"cloudpayments": suite_cloudpayments.SUITE}
-LOADS: dict[str, LoadSuite] = {"cloudpayments": suite_cloudpayments.LOAD}
+SUITES: dict[str, Suite] = {
+    "cloudpayments": suite_cloudpayments.SUITE,
+    "alif": suite_alif.SUITE,
+}
+LOADS: dict[str, LoadSuite] = {
+    "cloudpayments": suite_cloudpayments.LOAD,
+    "alif": suite_alif.LOAD,
+}
 
 FUZZERS: dict[str, list[Callable[[int], FuzzFigures]]] = {
     "cloudpayments": [fuzz_cloudpayments.fuzz_webhooks, fuzz_cloudpayments.fuzz_answers],

@@ -233,6 +233,9 @@ class FaultInjector:
                     response.content_type = rule.content_type
                 return response
             if rule.kind == "delay":
+                # The request has arrived whole; the provider is slow to act on it
+                # (read now, so that a client giving up meanwhile does not lose it).
+                await request.read()
                 await asyncio.sleep(rule.seconds)
                 return await handler(request)
             if rule.kind == "drop_before":
