@@ -122,8 +122,26 @@ def verify(
         raise SignatureVerificationError(f"the CloudPayments notification's signature {reason}")
 
 
-def _form_fields(raw: bytes) -> dict[str, str]:
-    for encoding in ("utf-8", "windows-1251"):
+_CHARSETS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "windows-1251": "windows-1251",
+    "cp1251": "windows-1251",
+}
+
+
+def _declared_charset(content_type: str | None) -> str | None:
+    """The ``charset`` of a Content-Type, when it is one CloudPayments uses."""
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "charset":
+            return _CHARSETS.get(value.strip().strip('"').lower())
+    return None
+
+
+def _form_fields(raw: bytes, charset: str | None = None) -> dict[str, str]:
+    # A declared charset goes first: some Windows-1251 text is valid UTF-8 too ("Рџ" reads "П").
+    for encoding in dict.fromkeys([charset or "utf-8", "utf-8", "windows-1251"]):
         try:
             text = raw.decode(encoding)
             return dict(parse_qsl(text, keep_blank_values=True, encoding=encoding, errors="strict"))
@@ -142,7 +160,9 @@ def _fields(raw_body: bytes, content_type: str | None, query: str | None) -> dic
         if not isinstance(data, dict):
             raise InvalidNotificationError("the notification's JSON is not an object")
         return data
-    return _form_fields(raw_body if raw_body else _query_bytes(query or ""))
+    if raw_body:
+        return _form_fields(raw_body, _declared_charset(content_type))
+    return _form_fields(_query_bytes(query or ""))
 
 
 def parse(

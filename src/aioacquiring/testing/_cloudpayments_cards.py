@@ -65,6 +65,12 @@ REASONS = {
         ),
         Reason(5054, "ExpiredCard", "Истёк срок действия карты", "The card has expired"),
         Reason(
+            5204,
+            "UnableToProcess",
+            "Операция не может быть обработана",
+            "The payment cannot be processed",
+        ),
+        Reason(
             5206,
             "AuthenticationFailed",
             "3-D Secure авторизация не пройдена",

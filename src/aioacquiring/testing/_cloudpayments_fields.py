@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,10 +18,15 @@ __all__ = [
     "CURRENCY_CODES",
     "ApiError",
     "amount",
+    "boolean",
     "choice",
     "currency",
+    "iso_date",
     "iso_datetime",
     "json_data",
+    "json_object",
+    "one_of",
+    "optional_positive_int",
     "optional_str",
     "positive_int",
     "required_str",
@@ -88,6 +93,39 @@ def positive_int(body: Mapping[str, Any], key: str) -> int:
     return number
 
 
+def optional_positive_int(body: Mapping[str, Any], key: str) -> int | None:
+    """A whole number >= 1 when given (``MaxPeriods``, ``TtlMinutes``)."""
+    return None if _missing(body.get(key)) else positive_int(body, key)
+
+
+def boolean(body: Mapping[str, Any], key: str, *, required: bool) -> bool | None:
+    """A flag: a JSON boolean, or ``true``/``false``/``1``/``0`` from a form."""
+    value = body.get(key)
+    if _missing(value):
+        if required:
+            raise _required(key)
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise _invalid(key)
+    return value
+
+
+def one_of(
+    body: Mapping[str, Any], key: str, allowed: Collection[str], *, required: bool
+) -> str | None:
+    """A name from ``allowed`` (``Interval``, ``Scheme``, ``Type``)."""
+    value = optional_str(body, key)
+    if value is None or not value.strip():
+        if required:
+            raise _required(key)
+        return None
+    if value not in allowed:
+        raise _invalid(key)
+    return value
+
+
 def choice(
     body: Mapping[str, Any], key: str, allowed: Collection[int], *, required: bool
 ) -> int | None:
@@ -132,8 +170,11 @@ def currency(body: Mapping[str, Any]) -> str:
     return value
 
 
-def iso_datetime(body: Mapping[str, Any], key: str) -> datetime:
-    """A required ISO 8601 date-time with a UTC offset (``CreatedDateGte``)."""
+def iso_datetime(body: Mapping[str, Any], key: str, *, naive_is_utc: bool = False) -> datetime:
+    """A required ISO 8601 date-time with a UTC offset (``CreatedDateGte``).
+
+    With ``naive_is_utc`` a date-time without an offset is taken as UTC (``StartDate``).
+    """
     value = required_str(body, key)
     text = value.strip()
     if text.endswith(("Z", "z")):
@@ -144,9 +185,37 @@ def iso_datetime(body: Mapping[str, Any], key: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise _invalid(key) from None
+    if moment.tzinfo is None and naive_is_utc:
+        moment = moment.replace(tzinfo=timezone.utc)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise _invalid(key)  # without an offset the moment is ambiguous
     return moment
+
+
+def iso_date(body: Mapping[str, Any], key: str) -> date:
+    """A required calendar date, ``YYYY-MM-DD`` (``Date``)."""
+    value = required_str(body, key).strip()
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(key) from None
+
+
+def json_object(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """An optional nested object (``Payer``, ``Receiver``, ``CustomerReceipt``)."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value, parse_float=Decimal)
+        except ValueError:
+            raise _invalid(key) from None
+    if not isinstance(value, dict):
+        raise _invalid(key)
+    return value
 
 
 def string_list(body: Mapping[str, Any], key: str, allowed: Collection[str]) -> list[str] | None:

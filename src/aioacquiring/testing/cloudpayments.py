@@ -2,11 +2,15 @@
 
 It checks HTTP Basic credentials, keeps to the concurrency cap (HTTP 429 above
 it), plays 3-D Secure through a fake ACS page, declines the documented test
-cards, pages ``/v2/payments/list`` 100 at a time and replays answers by
-``X-Request-ID`` for ``idempotency_ttl`` seconds. It speaks raw JSON and knows
-nothing of the SDK's client::
+cards, pages lists 100 at a time, replays answers by ``X-Request-ID`` for
+``idempotency_ttl`` seconds, and emulates every method of the catalogue:
+payouts, saved tokens, subscriptions, orders, notification settings, SBP links
+and receipts. It also *sends* notifications, signed as CloudPayments signs
+them, to the URLs configured for them. It speaks raw JSON and knows nothing of
+the SDK's client::
 
     async with CloudPaymentsEmulator() as emu:
+        emu.notify_url("Pay", "http://127.0.0.1:8080/cloudpayments/pay")
         async with CloudPayments(
             public_id=emu.public_id, api_secret=emu.api_secret, base_url=emu.url
         ) as client:
@@ -15,67 +19,67 @@ nothing of the SDK's client::
                 ip_address="203.0.113.7",
                 card_cryptogram_packet=test_cryptogram("4000000000003055"),
             )
+        await emu.notifications_delivered()  # the Pay notification has arrived
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import html
+import inspect
 import secrets
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aioacquiring.testing import _cloudpayments_fields as fields
-from aioacquiring.testing._cloudpayments_cards import decode_cryptogram, test_cryptogram
+from aioacquiring.testing._cloudpayments_acs import ACS_PATH, acs_handler
+from aioacquiring.testing._cloudpayments_cards import Card, decode_cryptogram, test_cryptogram
+from aioacquiring.testing._cloudpayments_envelope import Operation
 from aioacquiring.testing._cloudpayments_fields import ApiError
-from aioacquiring.testing._cloudpayments_state import STATUS_CODES, Payment, Store
-from aioacquiring.testing._wire import BodyError, dumps, loads, read_body
+from aioacquiring.testing._cloudpayments_history import History
+from aioacquiring.testing._cloudpayments_kkt import Receipts
+from aioacquiring.testing._cloudpayments_notify import (
+    RETRY_SCHEDULE,
+    Notifier,
+    accepted_answer,
+    answer_code,
+)
+from aioacquiring.testing._cloudpayments_orders import ORDER_PAGE_PATH, Orders
+from aioacquiring.testing._cloudpayments_payments import PaymentsApi
+from aioacquiring.testing._cloudpayments_payouts import Payouts
+from aioacquiring.testing._cloudpayments_replay import Replay
+from aioacquiring.testing._cloudpayments_sbp import SbpLinks
+from aioacquiring.testing._cloudpayments_settings import NotificationSettings
+from aioacquiring.testing._cloudpayments_state import STATUS_CODES, Store
+from aioacquiring.testing._cloudpayments_subscriptions import Subscriptions
+from aioacquiring.testing._wire import BodyError, dumps, read_body
+from aioacquiring.testing.outbox import Delivery, WebhookOutbox
 from aioacquiring.testing.server import EmulatorServer
 
-__all__ = ["CloudPaymentsEmulator", "test_cryptogram"]
+__all__ = ["CloudPaymentsEmulator", "Delivery", "answer_code", "test_cryptogram"]
 
-_Operation = Callable[[dict[str, Any]], dict[str, Any]]
-_DETAILS = ("InvoiceId", "AccountId", "Email", "Description", "Name", "IpAddress")
-_LIST_STATUSES = ("Authorized", "Completed", "Cancelled", "Declined")
-_ACS_PATH = "/acs"
-
-
-@dataclass
-class _Stored:
-    expires_at: float
-    body: bytes
-
-
-@dataclass
-class _KeyLock:
-    lock: asyncio.Lock
-    users: int = 0
-
-
-def _accepted(model: Any) -> dict[str, Any]:
-    return {"Model": model, "Success": True, "Message": None}
-
-
-def _succeeded(body: bytes) -> bool:
-    try:
-        answer = loads(body)
-    except ValueError:
-        return False
-    return isinstance(answer, dict) and answer.get("Success") is True
+_ORDER_PAGES = ORDER_PAGE_PATH.split("{", 1)[0]  # "/d/"
 
 
 def _json_response(envelope: dict[str, Any]) -> web.Response:
     return web.Response(body=dumps(envelope), content_type="application/json", charset="utf-8")
+
+
+def _for_the_payer(request: web.Request) -> bool:
+    """The payer's browser pages (ACS, orders): no credentials, no replay."""
+    return request.path == ACS_PATH or request.path.startswith(_ORDER_PAGES)
+
+
+def _card(card_number: str, expiry: str) -> Card:
+    card = decode_cryptogram(test_cryptogram(card_number, expiry=expiry))
+    assert card is not None
+    return card
 
 
 class CloudPaymentsEmulator(EmulatorServer):
@@ -84,7 +88,19 @@ class CloudPaymentsEmulator(EmulatorServer):
     Use ``emu.public_id`` / ``emu.api_secret`` as the client's credentials, cards
     from :func:`test_cryptogram`, ``emu.faults`` to script failures, and the
     inspection helpers (:attr:`transactions`, :attr:`refunds`,
-    :meth:`requests_seen`) to check what the client did.
+    :meth:`requests_seen`, :attr:`deliveries`) to check what the client did.
+
+    Notifications go where :meth:`notify_url` (or the API's
+    ``site.notifications_update``) says, signed with ``api_secret``. The
+    :attr:`outbox` delivers them in the background, retried on
+    ``notification_schedule`` (CloudPayments' 1, 2, 5, 10, 30 minutes, times
+    ``notification_time_scale``: 6 ms to 0.18 s by default) until the receiver
+    answers ``{"code": 0}``; ``await emu.notifications_delivered()`` waits for
+    them. A ``Check`` is asked before each payment and a refusal declines it
+    (``ReasonCode`` 5204).
+
+    ``clock`` (a function returning an aware UTC ``datetime``) stands in for
+    the current time, so that a test can move a subscription's schedule on.
     """
 
     def __init__(
@@ -94,6 +110,10 @@ class CloudPaymentsEmulator(EmulatorServer):
         api_secret: str = "emulator_api_secret",
         max_concurrency: int | None = 5,
         idempotency_ttl: float = 3600.0,
+        notification_timeout: float = 5.0,
+        notification_schedule: Sequence[float] = RETRY_SCHEDULE,
+        notification_time_scale: float = 1e-4,
+        clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -102,27 +122,78 @@ class CloudPaymentsEmulator(EmulatorServer):
         self.api_secret = api_secret
         self.idempotency_ttl = idempotency_ttl
         """Seconds an answer is replayed for the same ``X-Request-ID`` (the API keeps 1 hour)."""
-        self.replayed_requests = 0
-        """Requests answered from the idempotency store instead of being processed."""
-        self._store = Store()
-        self._answers: dict[str, _Stored] = {}
-        self._key_locks: dict[str, _KeyLock] = {}
+        self._store = Store(clock)
+        self._settings = NotificationSettings()
+        self.outbox = WebhookOutbox(
+            schedule=notification_schedule,
+            time_scale=notification_time_scale,
+            timeout=notification_timeout,
+            accepts=accepted_answer,
+        )
+        """Delivers the notifications; ``duplicate_next()``/``reorder_next()`` make it misbehave."""
+        self._notifier = Notifier(self._settings, lambda: self.api_secret, self.outbox)
+        self._payments = PaymentsApi(self._store, self._notifier, lambda: self.url + ACS_PATH)
+        self._payouts = Payouts(self._store, self._notifier)
+        self._subscriptions = Subscriptions(self._store, self._notifier)
+        self._orders = Orders(self._store, self._notifier, lambda: self.url)
+        self._sbp = SbpLinks(self._store, lambda: self.public_id)
+        self._receipts = Receipts()
+        self._history = History(self._store)
+        self._replay = Replay(lambda: self.idempotency_ttl, _for_the_payer)
 
     def __repr__(self) -> str:
         where = self.url if self.started else "not started"
         return f"{type(self).__name__}(url={where!r}, public_id={self.public_id!r})"
 
+    async def close(self) -> None:
+        """Cancel notifications still being delivered, then stop serving."""
+        await self.outbox.close()
+        await super().close()
+
     # Inspection for tests ------------------------------------------------------
 
     @property
     def transactions(self) -> list[dict[str, Any]]:
-        """Copies of every payment transaction (not refunds), in creation order."""
+        """Copies of every payment and payout transaction (not refunds), in creation order."""
         return [payment.model() for payment in self._store.payments.values()]
 
     @property
     def refunds(self) -> list[dict[str, Any]]:
         """Copies of every refund transaction, in creation order."""
         return [refund.model() for refund in self._store.refunds.values()]
+
+    @property
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """Every subscription's model, in creation order."""
+        return [subscription.model() for subscription in self._subscriptions.items.values()]
+
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        """Every order's model, in creation order."""
+        return [order.model() for order in self._orders.items.values()]
+
+    @property
+    def receipts(self) -> list[dict[str, Any]]:
+        """Every receipt requested through ``/kkt/receipt`` (its ``Id`` and the request)."""
+        return [dict(receipt) for receipt in self._receipts.items]
+
+    @property
+    def sbp_links(self) -> list[dict[str, Any]]:
+        """Every SBP link or QR made: its transaction, QR id, amount and scheme."""
+        return [
+            {
+                "TransactionId": link.transaction_id,
+                "ProviderQrId": link.provider_qr_id,
+                "Amount": link.amount,
+                "Scheme": link.scheme,
+            }
+            for link in self._sbp.items
+        ]
+
+    @property
+    def replayed_requests(self) -> int:
+        """Requests answered from the idempotency store instead of being processed."""
+        return self._replay.replayed
 
     @property
     def max_in_flight_seen(self) -> int:
@@ -139,6 +210,44 @@ class CloudPaymentsEmulator(EmulatorServer):
         if payment is None or payment.pa_res is None:
             raise KeyError(f"transaction {transaction_id} is not awaiting 3-D Secure")
         return payment.pa_res
+
+    # Notifications ---------------------------------------------------------------
+
+    def notify_url(
+        self,
+        kind: str,
+        url: str | None,
+        *,
+        format: Literal["form", "json"] = "form",
+        http_method: Literal["GET", "POST"] = "POST",
+        encoding: Literal["UTF8", "Windows1251"] = "UTF8",
+    ) -> None:
+        """Send notifications of type ``kind`` (``"Pay"``, ``"Check"``, ...) to ``url``.
+
+        ``None`` stops sending them. ``format="json"`` sends a JSON object
+        instead of form fields; ``http_method="GET"`` puts the fields in the
+        query string. Unlike the API's ``notifications_update``, this also sets
+        ``Check``.
+        """
+        if format not in ("form", "json"):
+            raise ValueError("format must be 'form' or 'json'")
+        self._settings.set_url(
+            kind, url, as_json=format == "json", http_method=http_method, encoding=encoding
+        )
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every notification sent so far (``label`` is its type), each with its attempts.
+
+        :func:`answer_code` reads the ``code`` the merchant answered.
+        """
+        return self.outbox.deliveries
+
+    async def notifications_delivered(self, timeout: float = 10.0) -> None:
+        """Wait until every notification sent so far is delivered or out of retries."""
+        await self.outbox.drain(timeout)
+
+    # Seeding and playing the other side -------------------------------------------
 
     def add_transaction(
         self,
@@ -170,49 +279,94 @@ class CloudPaymentsEmulator(EmulatorServer):
         )
         return payment.transaction_id
 
-    def add_token(
+    def add_token(self, card_number: str, *, account_id: str, expiry: str = "12/30") -> str:
+        """A saved card token for ``account_id``, as if that card had paid before (e.g. 5051)."""
+        return self._store.add_token(_card(card_number, expiry), account_id)
+
+    def add_chargeback(
         self,
-        card_number: str,
+        transaction_id: int,
         *,
-        account_id: str,
-        expiry: str = "12/30",
-    ) -> str:
-        """A card token for ``account_id``, as if that card had paid before (e.g. a 5051 card)."""
-        card = decode_cryptogram(test_cryptogram(card_number, expiry=expiry))
-        assert card is not None
-        return self._store.add_token(card, account_id)
+        amount: Decimal | None = None,
+        created_at: datetime | None = None,
+        reason_code: str = "4837",
+        description: str = "No cardholder authorization",
+        status: str = "Open",
+        kind: str = "Chargeback",
+    ) -> int:
+        """A chargeback against a payment (of its whole amount by default, now); its number."""
+        return self._history.add_chargeback(
+            transaction_id,
+            amount=amount,
+            created_at=created_at,
+            reason_code=reason_code,
+            description=description,
+            status=status,
+            kind=kind,
+        )
+
+    def charge_subscription(self, subscription_id: str) -> int:
+        """Run a subscription's next charge now, as its schedule would; the payment's id.
+
+        The charge is announced by ``Pay`` or ``Fail``, and a change of the
+        subscription's status (PastDue, Rejected, Expired, Active again) by ``Recurrent``.
+        """
+        return self._subscriptions.charge(subscription_id).transaction_id
+
+    def pay_order(
+        self, order_id: str, card_number: str = "4000000000003055", *, expiry: str = "12/30"
+    ) -> int:
+        """The payer pays an order by that card; the payment's id (announced by Pay or Fail)."""
+        return self._orders.pay(order_id, _card(card_number, expiry)).transaction_id
+
+    @property
+    def payouts_in_process(self) -> bool:
+        """Leave new payouts ``Created`` until :meth:`finish_payouts` (default: paid at once)."""
+        return self._payouts.in_process
+
+    @payouts_in_process.setter
+    def payouts_in_process(self, value: bool) -> None:
+        self._payouts.in_process = value
+
+    def finish_payouts(self) -> list[int]:
+        """Complete every payout left ``Created`` and announce each by ``Pay``; their ids."""
+        return self._payouts.finish()
 
     # The application ----------------------------------------------------------
 
     def routes(self) -> Iterable[web.AbstractRouteDef]:
-        """Every emulated API method, plus the fake ACS page."""
-        api: dict[str, _Operation] = {
-            "/test": self._test,
-            "/payments/cards/charge": lambda body: self._cards(body, two_stage=False),
-            "/payments/cards/auth": lambda body: self._cards(body, two_stage=True),
-            "/payments/cards/post3ds": self._post3ds,
-            "/payments/tokens/charge": lambda body: self._tokens(body, two_stage=False),
-            "/payments/tokens/auth": lambda body: self._tokens(body, two_stage=True),
-            "/payments/confirm": self._confirm,
-            "/payments/void": self._void,
-            "/payments/refund": self._refund,
-            "/payments/get": self._get,
-            "/payments/find": self._find,
-            "/v2/payments/find": self._find,
-            "/v2/payments/list": self._list,
+        """Every emulated API method, plus the payer's pages (ACS, orders)."""
+        api: dict[str, Operation] = {
+            "/test": lambda body: {"Success": True, "Message": str(uuid.uuid4())},
+            **self._payments.operations(),
+            **self._payouts.operations(),
+            **self._history.operations(),
+            **self._subscriptions.operations(),
+            **self._orders.operations(),
+            **self._sbp.operations(),
+            **self._receipts.operations(),
+            **self._settings.operations(),
         }
         routes = [web.post(path, self._endpoint(operation)) for path, operation in api.items()]
-        return [*routes, web.post(_ACS_PATH, self._acs)]
+        return [
+            *routes,
+            web.post(ACS_PATH, acs_handler(self._store)),
+            web.get(ORDER_PAGE_PATH, self._orders.page),
+        ]
 
     def middlewares(self) -> Iterable[Middleware]:
         """Authentication, then idempotent replay."""
-        return [self._authenticate, self._idempotency]
+        return [self._authenticate, self._replay.middleware]
 
     @staticmethod
-    def _endpoint(operation: _Operation) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _endpoint(operation: Operation) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
             try:
-                envelope = operation(await read_body(request))
+                # Path parameters ({Type}) are parameters too, and the path has the last word.
+                body = {**await read_body(request), **request.match_info}
+                envelope = operation(body)
+                if inspect.isawaitable(envelope):
+                    envelope = await envelope
             except (ApiError, BodyError) as exc:
                 envelope = {"Success": False, "Message": str(exc)}
             return _json_response(envelope)
@@ -234,159 +388,8 @@ class CloudPaymentsEmulator(EmulatorServer):
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path != _ACS_PATH and not self._credentials_ok(
+        if not _for_the_payer(request) and not self._credentials_ok(
             request.headers.get("Authorization")
         ):
             return web.Response(status=401)
         return await handler(request)
-
-    @web.middleware
-    async def _idempotency(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        key = request.headers.get("X-Request-ID", "")
-        if not key or request.path == _ACS_PATH:
-            return await handler(request)
-        entry = self._key_locks.setdefault(key, _KeyLock(asyncio.Lock()))
-        entry.users += 1
-        try:
-            async with entry.lock:  # the same key twice at once: the second waits and replays
-                now = time.monotonic()
-                self._answers = {k: v for k, v in self._answers.items() if v.expires_at > now}
-                stored = self._answers.get(key)
-                if stored is not None:
-                    self.replayed_requests += 1
-                    return web.Response(
-                        body=stored.body, content_type="application/json", charset="utf-8"
-                    )
-                response = await handler(request)
-                body = response.body if isinstance(response, web.Response) else None
-                # Only successful answers are kept, as the API documents.
-                if isinstance(body, bytes) and response.status == 200 and _succeeded(body):
-                    self._answers[key] = _Stored(now + self.idempotency_ttl, body)
-                return response
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._key_locks[key]
-
-    # Payment methods ------------------------------------------------------------
-
-    def _test(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"Success": True, "Message": str(uuid.uuid4())}
-
-    def _answer(self, payment: Payment) -> dict[str, Any]:
-        """Accepted, declined, or a 3-D Secure challenge, as the API frames each."""
-        if payment.status == "AwaitingAuthentication":
-            challenge = {
-                "TransactionId": payment.transaction_id,
-                "PaReq": payment.pa_req,
-                "AcsUrl": self.url + _ACS_PATH,
-                "GoReq": None,
-                "ThreeDsSessionData": None,
-                "IFrameIsAllowed": True,
-                "FrameWidth": None,
-                "FrameHeight": None,
-            }
-            return {"Model": challenge, "Success": False, "Message": None}
-        success = payment.status != "Declined"
-        return {"Model": payment.model(), "Success": success, "Message": None}
-
-    @staticmethod
-    def _request(body: dict[str, Any], *, two_stage: bool) -> dict[str, Any]:
-        amount = fields.amount(body)
-        return {
-            "amount": amount,
-            "currency": fields.currency(body),
-            "two_stage": two_stage,
-            "details": {key: fields.optional_str(body, key) for key in _DETAILS},
-            "json_data": fields.json_data(body),
-            "culture_name": fields.optional_str(body, "CultureName"),
-        }
-
-    def _cards(self, body: dict[str, Any], *, two_stage: bool) -> dict[str, Any]:
-        request = self._request(body, two_stage=two_stage)
-        fields.required_str(body, "IpAddress")
-        card = decode_cryptogram(fields.required_str(body, "CardCryptogramPacket"))
-        if card is None:
-            raise ApiError("Invalid CardCryptogramPacket")
-        return self._answer(self._store.pay_by_card(card, **request))
-
-    def _post3ds(self, body: dict[str, Any]) -> dict[str, Any]:
-        transaction_id = fields.positive_int(body, "TransactionId")
-        pa_res = fields.required_str(body, "PaRes")
-        return self._answer(self._store.finish_3ds(transaction_id, pa_res))
-
-    def _tokens(self, body: dict[str, Any], *, two_stage: bool) -> dict[str, Any]:
-        request = self._request(body, two_stage=two_stage)
-        account_id = fields.required_str(body, "AccountId")
-        token = fields.required_str(body, "Token")
-        fields.choice(body, "TrInitiatorCode", (0, 1), required=True)
-        fields.choice(body, "PaymentScheduled", (0, 1), required=False)
-        return self._answer(self._store.pay_by_token(token, account_id, **request))
-
-    def _confirm(self, body: dict[str, Any]) -> dict[str, Any]:
-        transaction_id = fields.positive_int(body, "TransactionId")
-        self._store.confirm(transaction_id, fields.amount(body))
-        return _accepted(None)
-
-    def _void(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._store.void(fields.positive_int(body, "TransactionId"))
-        return _accepted(None)
-
-    def _refund(self, body: dict[str, Any]) -> dict[str, Any]:
-        transaction_id = fields.positive_int(body, "TransactionId")
-        refund = self._store.refund(transaction_id, fields.amount(body))
-        return _accepted({"TransactionId": refund.transaction_id})
-
-    def _get(self, body: dict[str, Any]) -> dict[str, Any]:
-        transaction_id = fields.positive_int(body, "TransactionId")
-        refund = self._store.refunds.get(transaction_id)
-        if refund is not None:
-            return _accepted(refund.model())
-        return _accepted(self._store.payment(transaction_id).model())
-
-    def _find(self, body: dict[str, Any]) -> dict[str, Any]:
-        invoice_id = fields.required_str(body, "InvoiceId")
-        return _accepted(self._store.find(invoice_id).model())
-
-    def _list(self, body: dict[str, Any]) -> dict[str, Any]:
-        gte = fields.iso_datetime(body, "CreatedDateGte")
-        lte = fields.iso_datetime(body, "CreatedDateLte")
-        page_number = fields.positive_int(body, "PageNumber")
-        statuses = fields.string_list(body, "Statuses", _LIST_STATUSES)
-        fields.optional_str(body, "TimeZone")  # accepted; dates are answered in UTC
-        page = self._store.page(gte, lte, page_number, statuses)
-        return _accepted([payment.model(json_data_as_text=True) for payment in page])
-
-    # The fake ACS ----------------------------------------------------------------
-
-    async def _acs(self, request: web.Request) -> web.Response:
-        """The bank's 3-D Secure page: posts MD and PaRes back to TermUrl at once."""
-        form = await request.post()
-        md, pa_req, term_url = (form.get(name) for name in ("MD", "PaReq", "TermUrl"))
-        if not (isinstance(md, str) and isinstance(pa_req, str) and isinstance(term_url, str)):
-            return web.Response(status=400, text="MD, PaReq and TermUrl are required")
-        payment = self._store.payments.get(int(md)) if md.strip().isdigit() else None
-        if payment is None or payment.pa_req is None or payment.pa_req != pa_req:
-            return web.Response(status=400, text="Unknown MD or PaReq")
-        assert payment.pa_res is not None
-        page = _ACS_PAGE.format(
-            term_url=html.escape(term_url),
-            md=html.escape(md),
-            pa_res=html.escape(payment.pa_res),
-        )
-        return web.Response(text=page, content_type="text/html")
-
-
-_ACS_PAGE = """<!DOCTYPE html>
-<html>
-<head><meta charset="utf-8"><title>3-D Secure (CloudPayments emulator)</title></head>
-<body onload="document.forms[0].submit()">
-<p>Authentication passed. Returning to the shop...</p>
-<form method="POST" action="{term_url}">
-<input type="hidden" name="MD" value="{md}">
-<input type="hidden" name="PaRes" value="{pa_res}">
-<noscript><button type="submit">Continue</button></noscript>
-</form>
-</body>
-</html>
-"""
