@@ -9,8 +9,10 @@ import alif_debit
 import alif_list
 import alif_p2p
 import alif_webhooks
+import cloudpayments_notifications
 import cloudpayments_payments
 import cloudpayments_safe_retries
+import cloudpayments_subscriptions
 
 
 async def main() -> None:
@@ -18,6 +20,11 @@ async def main() -> None:
     for title, example in [
         ("CloudPayments: payments", cloudpayments_payments.main),
         ("CloudPayments: a lost answer, retried safely", cloudpayments_safe_retries.main),
+        ("CloudPayments: subscriptions", cloudpayments_subscriptions.main),
+        (
+            "CloudPayments: notifications received by an aiohttp app",
+            cloudpayments_notifications.main,
+        ),
         ("Alif: a checkout session paid by card with an OTP", alif_checkout.main),
         ("Alif: a bound card, a debit, and a lost answer retried safely", alif_debit.main),
         ("Alif: card-to-card transfers", alif_p2p.main),

@@ -16,11 +16,13 @@ class Receiver:
     def __init__(self) -> None:
         self.statuses = [200]
         self.received: list[tuple[str, bytes, str]] = []
+        self.raw_queries: list[str] = []
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.received.append((request.method, body, request.query_string))
+        self.raw_queries.append(request.rel_url.raw_query_string)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         return web.Response(status=status, text='{"code": 0}')
 
@@ -110,10 +112,13 @@ async def test_a_held_webhook_with_nothing_after_it_still_goes(
 async def test_get_delivery_and_an_answer_that_decides(
     receiver: Receiver, outbox: WebhookOutbox
 ) -> None:
-    delivery = await outbox.ask(receiver.url, label="Check", method="GET", query="A=1&B=%D0%AF")
+    delivery = await outbox.ask(
+        receiver.url, label="Check", method="GET", query="A=1&B=%D0%AF&C=a%2Bb+c"
+    )
     assert delivery.delivered
     assert delivery.attempts[0].body == b'{"code": 0}'
-    assert receiver.received == [("GET", b"", "A=1&B=Я")]
+    assert receiver.received[0][:2] == ("GET", b"")
+    assert receiver.raw_queries == ["A=1&B=%D0%AF&C=a%2Bb+c"]  # byte for byte, as signed
 
 
 async def test_close_cancels_what_is_pending(receiver: Receiver) -> None:
@@ -139,3 +144,10 @@ def test_counts_must_be_positive(count: int) -> None:
 def test_a_negative_schedule_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         WebhookOutbox(schedule=[-1])
+
+
+async def test_a_redirect_is_a_failed_delivery(receiver: Receiver, outbox: WebhookOutbox) -> None:
+    receiver.statuses = [301, 200]
+    delivery = outbox.send(receiver.url, label="Pay", body=b"x")
+    await outbox.drain()
+    assert [a.status for a in delivery.attempts] == [301, 200]

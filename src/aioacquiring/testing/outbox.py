@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import aiohttp
 import attrs
+from yarl import URL
 
 __all__ = ["Attempt", "Delivery", "WebhookOutbox"]
 
@@ -184,7 +185,10 @@ class WebhookOutbox:
         delivery.attempts.append(attempt)
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        url = delivery.url if delivery.query is None else f"{delivery.url}?{delivery.query}"
+        url = URL(delivery.url)
+        if delivery.query is not None:
+            # The query is signed as sent: keep its bytes, do not let yarl re-encode them.
+            url = URL(f"{url.with_query(None)}?{delivery.query}", encoded=True)
         try:
             async with self._session.request(
                 delivery.method,
@@ -192,6 +196,7 @@ class WebhookOutbox:
                 data=delivery.body if delivery.method != "GET" else None,
                 headers=delivery.headers,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
+                allow_redirects=False,  # providers do not follow them: a redirect is a failure
             ) as answer:
                 attempt.status = answer.status
                 attempt.body = await answer.read()
