@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,8 @@ from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
 from aioacquiring.cloudpayments import Accepted, CloudPayments
-from aioacquiring.models.cloudpayments import TrInitiatorCode
+from aioacquiring.models.cloudpayments import SubscriptionInterval, TrInitiatorCode
+from aioacquiring.models.common import Currency
 from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
 
 CARD = "4000000000003055"  # the test card that pays without 3-D Secure
@@ -126,6 +128,66 @@ def _refunds(emulator: CloudPaymentsEmulator, transaction_id: int) -> int:
     return sum(1 for r in emulator.refunds if r.get("OriginalTransactionId") == transaction_id)
 
 
+def _counts(emulator: CloudPaymentsEmulator) -> dict[str, int]:
+    return {
+        "transactions": len(emulator.transactions),
+        "subscriptions": len(emulator.subscriptions),
+        "orders": len(emulator.orders),
+    }
+
+
+async def _before(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> Any:
+    """How many records of each kind exist before the call (scenarios run one at a time)."""
+    account = f"u-{n}"
+    token = emulator.add_token(CARD, account_id=account)
+    return {"before": _counts(emulator), "token": token, "account": account}
+
+
+def _new(kind: str) -> Any:
+    def effects(emulator: CloudPaymentsEmulator, context: Any) -> int:
+        return _counts(emulator)[kind] - int(context["before"][kind])
+
+    return effects
+
+
+async def _card_payout(client: CloudPayments, context: Any, key: str | None) -> Any:
+    return await client.payments.cards_topup(
+        card_cryptogram_packet=test_cryptogram(CARD),
+        amount=AMOUNT,
+        currency=Currency.RUB,
+        idempotency_key=key,
+    )
+
+
+async def _token_payout(client: CloudPayments, context: Any, key: str | None) -> Any:
+    return await client.payments.token_topup(
+        token=context["token"],
+        amount=AMOUNT,
+        account_id=context["account"],
+        currency=Currency.RUB,
+        idempotency_key=key,
+    )
+
+
+async def _subscribe(client: CloudPayments, context: Any, key: str | None) -> Any:
+    return await client.subscriptions.create(
+        token=context["token"],
+        account_id=context["account"],
+        description="Monthly box",
+        amount=AMOUNT,
+        currency=Currency.RUB,
+        require_confirmation=False,
+        start_date=datetime(2031, 1, 1, tzinfo=timezone.utc),
+        interval=SubscriptionInterval.MONTH,
+        period=1,
+        idempotency_key=key,
+    )
+
+
+async def _invoice_order(client: CloudPayments, context: Any, key: str | None) -> Any:
+    return await client.orders.create(amount=AMOUNT, description="Invoice", idempotency_key=key)
+
+
 SUITE = Suite(
     provider="cloudpayments",
     emulator=lambda: CloudPaymentsEmulator(max_concurrency=None),
@@ -140,9 +202,32 @@ SUITE = Suite(
         ),
         MoneyCall("payments.void", "/payments/void", _hold, _void, _status_is("Cancelled")),
         MoneyCall("payments.refund", "/payments/refund", _payment, _refund, _refunds),
+        MoneyCall(
+            "payments.cards_topup",
+            "/payments/cards/topup",
+            _before,
+            _card_payout,
+            _new("transactions"),
+        ),
+        MoneyCall(
+            "payments.token_topup",
+            "/payments/token/topup",
+            _before,
+            _token_payout,
+            _new("transactions"),
+        ),
+        MoneyCall(
+            "subscriptions.create",
+            "/subscriptions/create",
+            _before,
+            _subscribe,
+            _new("subscriptions"),
+        ),
+        MoneyCall("orders.create", "/orders/create", _before, _invoice_order, _new("orders")),
     ),
 )
-"""CloudPayments: charges, holds, token charges, confirmations, voids and refunds."""
+"""CloudPayments: charges, holds, token charges, confirmations, voids, refunds, payouts,
+subscriptions and invoices (a duplicate of either would charge twice)."""
 
 
 def _load_client(
