@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
+from aioacquiring.testing._types import Handler
 from aioacquiring.testing._wire import loads
 
 __all__ = ["Replay"]

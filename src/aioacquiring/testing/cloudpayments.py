@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Middleware
 
 from aioacquiring.testing import _cloudpayments_fields as fields
 from aioacquiring.testing._cloudpayments_acs import ACS_PATH, acs_handler
@@ -58,6 +58,7 @@ from aioacquiring.testing._cloudpayments_sbp import SbpLinks
 from aioacquiring.testing._cloudpayments_settings import NotificationSettings
 from aioacquiring.testing._cloudpayments_state import STATUS_CODES, Store
 from aioacquiring.testing._cloudpayments_subscriptions import Subscriptions
+from aioacquiring.testing._types import Handler
 from aioacquiring.testing._wire import BodyError, dumps, read_body
 from aioacquiring.testing.outbox import Delivery, WebhookOutbox
 from aioacquiring.testing.server import EmulatorServer

@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+
+from aioacquiring.testing._types import Handler
 
 __all__ = ["ADMIN_PREFIX", "FaultInjector"]
 

@@ -16,8 +16,9 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Middleware
 
+from aioacquiring.testing._types import Handler
 from aioacquiring.testing.admin import admin_routes
 from aioacquiring.testing.faults import ADMIN_PREFIX, FaultInjector
 
