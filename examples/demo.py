@@ -9,6 +9,8 @@ import alif_debit
 import alif_list
 import alif_p2p
 import alif_webhooks
+import bank131_payouts
+import bank131_safe_retries
 import cloudpayments_notifications
 import cloudpayments_payments
 import cloudpayments_safe_retries
@@ -25,6 +27,11 @@ async def main() -> None:
             "CloudPayments: notifications received by an aiohttp app",
             cloudpayments_notifications.main,
         ),
+        (
+            "Bank 131: a payout, a payment with 3-D Secure and a refund, webhooks",
+            bank131_payouts.main,
+        ),
+        ("Bank 131: a lost answer, retried safely", bank131_safe_retries.main),
         ("Alif: a checkout session paid by card with an OTP", alif_checkout.main),
         ("Alif: a bound card, a debit, and a lost answer retried safely", alif_debit.main),
         ("Alif: card-to-card transfers", alif_p2p.main),

@@ -11,14 +11,21 @@ import socket
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import pytest
 
 from aioacquiring.alif import Alif, SessionItem
+from aioacquiring.bank131 import Bank131
 from aioacquiring.cloudpayments import Accepted, CloudPayments
 from aioacquiring.errors import ProviderInternalError
-from aioacquiring.testing import AlifEmulator, CloudPaymentsEmulator, test_cryptogram
+from aioacquiring.testing import (
+    AlifEmulator,
+    Bank131Emulator,
+    CloudPaymentsEmulator,
+    test_cryptogram,
+)
 from aioacquiring.testing.cli import main, serve
 from tests.conftest import FAST_RETRY
 
@@ -233,3 +240,35 @@ async def test_plugin_fixtures_give_an_alif_client(
     )
     assert session.session_ref
     assert len(alif_emulator.inspect()["sessions"]) == 1
+
+
+async def test_plugin_fixtures_give_a_bank131_client(
+    bank131_client: Bank131, bank131_emulator: Bank131Emulator
+) -> None:
+    assert bank131_client.base_url == bank131_emulator.url
+    result = await bank131_client.session.create()
+    assert result.session_id
+    assert len(bank131_emulator.inspect()["sessions"]) == 1
+
+
+def test_the_command_writes_bank131_keys_for_the_run() -> None:
+    out = io.StringIO()
+
+    async def run_briefly() -> tuple[Path, str, int]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(["bank131"], host="127.0.0.1", port=0, out=out, stop=stop))
+        while "Serving" not in out.getvalue():  # noqa: ASYNC110 - the banner is the signal
+            await asyncio.sleep(0.01)
+        found = re.search(r"private_key\s+(\S+) \(PEM\)", out.getvalue())
+        assert found is not None
+        key = Path(found[1])
+        text = await asyncio.to_thread(key.read_text)
+        mode = (await asyncio.to_thread(key.stat)).st_mode
+        stop.set()
+        await task
+        return key, text, mode
+
+    key, text, mode = asyncio.run(run_briefly())
+    assert text.startswith("-----BEGIN")
+    assert mode & 0o077 == 0  # readable by its owner only
+    assert not key.exists()  # removed when the command stops

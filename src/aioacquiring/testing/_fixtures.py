@@ -7,15 +7,19 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from aioacquiring.alif import Alif
+from aioacquiring.bank131 import Bank131
 from aioacquiring.cloudpayments import CloudPayments
 from aioacquiring.core.config import RetryPolicy
 from aioacquiring.testing.alif import AlifEmulator
+from aioacquiring.testing.bank131 import Bank131Emulator
 from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator
 
 __all__ = [
     "FAST_RETRY",
     "alif_client",
     "alif_emulator",
+    "bank131_client",
+    "bank131_emulator",
     "cloudpayments_client",
     "cloudpayments_emulator",
 ]
@@ -61,4 +65,18 @@ async def alif_client(alif_emulator: AlifEmulator) -> AsyncIterator[Alif]:
         base_url=alif_emulator.url,
         retry=FAST_RETRY,
     ) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def bank131_emulator() -> AsyncIterator[Bank131Emulator]:
+    """A running, empty Bank 131 emulator with fresh key pairs (``client_kwargs()``)."""
+    async with Bank131Emulator() as emulator:
+        yield emulator
+
+
+@pytest_asyncio.fixture
+async def bank131_client(bank131_emulator: Bank131Emulator) -> AsyncIterator[Bank131]:
+    """A Bank 131 client pointed at ``bank131_emulator``, signing with its partner key."""
+    async with Bank131(**bank131_emulator.client_kwargs(), retry=FAST_RETRY) as client:
         yield client

@@ -178,6 +178,20 @@ class Bank131Emulator(EmulatorServer):
         """Every payment, as v2 answers show it, in creation order."""
         return self._operations("payment")
 
+    @property
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session, as v2 answers show it, in creation order."""
+        return [session.render(2) for session in self._store.sessions.values()]
+
+    def inspect(self) -> dict[str, Any]:
+        """What the emulator holds, as JSON-able data (served at ``/_emulator/state``)."""
+        return {
+            "sessions": self.sessions,
+            "payouts": self.payouts,
+            "payments": self.payments,
+            "balance": dict(self._store.balance),
+        }
+
     def _operations(self, kind: str) -> list[dict[str, Any]]:
         return [
             operation.render(2)

@@ -14,12 +14,15 @@ import contextlib
 import ipaddress
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 import attrs
 
 from aioacquiring.testing.alif import AlifEmulator
+from aioacquiring.testing.bank131 import Bank131Emulator
 from aioacquiring.testing.cloudpayments import CloudPaymentsEmulator
 from aioacquiring.testing.faults import ADMIN_PREFIX
 from aioacquiring.testing.server import EmulatorServer
@@ -32,23 +35,42 @@ class EmulatorEntry:
     """How the command line builds one provider's emulator and tells what it accepts."""
 
     build: Callable[[str, int], EmulatorServer]
-    credentials: Callable[[EmulatorServer], dict[str, str]]
+    credentials: Callable[[EmulatorServer, Path], dict[str, str]]
+    """What a client needs, as text; files (keys) are written into the folder given."""
 
 
-def _cloudpayments_credentials(emulator: EmulatorServer) -> dict[str, str]:
+def _cloudpayments_credentials(emulator: EmulatorServer, folder: Path) -> dict[str, str]:
     assert isinstance(emulator, CloudPaymentsEmulator)
     return {"public_id": emulator.public_id, "api_secret": emulator.api_secret}
 
 
-def _alif_credentials(emulator: EmulatorServer) -> dict[str, str]:
+def _alif_credentials(emulator: EmulatorServer, folder: Path) -> dict[str, str]:
     assert isinstance(emulator, AlifEmulator)
     return {"token": emulator.token, "secret_key": emulator.secret_key, "otp": emulator.otp}
+
+
+def _bank131_credentials(emulator: EmulatorServer, folder: Path) -> dict[str, str]:
+    assert isinstance(emulator, Bank131Emulator)
+    private = folder / "bank131_partner_private.pem"
+    public = folder / "bank131_bank_public.pem"
+    private.write_text(emulator.private_key_pem)
+    private.chmod(0o600)
+    public.write_text(emulator.bank_public_key_pem)
+    return {
+        "project_id": emulator.project_id,
+        "private_key": f"{private} (PEM)",
+        "bank_public_key": f"{public} (PEM)",
+    }
 
 
 PROVIDERS: dict[str, EmulatorEntry] = {
     "cloudpayments": EmulatorEntry(
         build=lambda host, port: CloudPaymentsEmulator(host=host, port=port),
         credentials=_cloudpayments_credentials,
+    ),
+    "bank131": EmulatorEntry(
+        build=lambda host, port: Bank131Emulator(host=host, port=port),
+        credentials=_bank131_credentials,
     ),
     "alif": EmulatorEntry(
         build=lambda host, port: AlifEmulator(host=host, port=port),
@@ -112,12 +134,14 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with contextlib.AsyncExitStack() as stack:
+        # Keys are written here for the run and removed when the command stops.
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aioacquiring-")))
         for offset, name in enumerate(names):
             entry = PROVIDERS[name]
             emulator = entry.build(host, port + offset if port else 0)
             await stack.enter_async_context(emulator)
             print(f"{name:<14} {emulator.url}", file=out)
-            for key, value in entry.credentials(emulator).items():
+            for key, value in entry.credentials(emulator, folder).items():
                 print(f"  {key:<18} {value}", file=out)
             print(
                 f"  {'admin':<18} POST {emulator.url}{ADMIN_PREFIX}faults, "

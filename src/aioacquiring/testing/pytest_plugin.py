@@ -11,7 +11,7 @@ test::
         assert len(cloudpayments_emulator.transactions) == 1
 
 Fixtures: ``cloudpayments_emulator``, ``cloudpayments_client``,
-``alif_emulator``, ``alif_client``.
+``alif_emulator``, ``alif_client``, ``bank131_emulator``, ``bank131_client``.
 The clients retry fast (10 ms backoff) so that fault tests stay quick.
 """
 
