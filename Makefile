@@ -4,15 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck codegen codegen-check pytest reliability reliability-quick demo bench clean
+.PHONY: test lint typecheck codegen codegen-check pytest reliability reliability-quick docs demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,examples]"
 	touch $(STAMP)
 
-test: $(STAMP) lint typecheck codegen-check pytest reliability-quick
+test: $(STAMP) lint typecheck codegen-check pytest reliability-quick docs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -40,6 +40,21 @@ reliability: $(STAMP)
 reliability-quick: $(STAMP)
 	$(PY) reliability/run.py --quick
 
+# The HTML API reference from the docstrings; any warning fails it (CI builds it).
+DOC_MODULES := aioacquiring aioacquiring.errors aioacquiring.core \
+	aioacquiring.cloudpayments aioacquiring.cloudpayments.webhooks \
+	aioacquiring.bank131 aioacquiring.bank131.webhooks \
+	aioacquiring.alif aioacquiring.models \
+	aioacquiring.testing aioacquiring.testing.cloudpayments aioacquiring.testing.bank131 \
+	aioacquiring.testing.alif aioacquiring.testing.faults aioacquiring.testing.outbox \
+	aioacquiring.testing.admin aioacquiring.testing.server aioacquiring.testing.cli \
+	aioacquiring.testing.pytest_plugin
+
+docs: $(STAMP)
+	rm -rf docs/api
+	$(PY) -W error -m pdoc --docformat google -o docs/api $(DOC_MODULES)
+	@echo "API reference: docs/api/index.html"
+
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
@@ -47,4 +62,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_cloudpayments.py
 
 clean:
-	rm -rf $(VENV) .coverage .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .coverage .pytest_cache .mypy_cache .ruff_cache .hypothesis docs/api
