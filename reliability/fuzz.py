@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -123,3 +123,131 @@ class ScriptedServer:
         if self._runner is not None:
             self.loop.run_until_complete(self._runner.cleanup())
         self.loop.close()
+
+
+GENERIC_MUTATIONS = (
+    "none",
+    "flip a byte",
+    "truncate",
+    "append",
+    "wrong key",
+    "no signature",
+    "garbage signature",
+    "huge body",
+    "random bytes",
+    "signature of another body",
+)
+"""What the generic webhook fuzzer does to a validly signed webhook."""
+
+
+@attrs.frozen
+class WebhookTarget:
+    """One provider's webhooks, as the generic fuzzer needs them.
+
+    ``valid`` draws a raw body the provider could send; ``sign`` and ``forge``
+    give the headers signed with the right key and with a wrong one;
+    ``verify_and_parse`` is the SDK's entry point; ``typed`` the errors it may raise.
+    """
+
+    provider: str
+    valid: Any
+    sign: Callable[[bytes], dict[str, str]]
+    forge: Callable[[bytes], dict[str, str]]
+    verify_and_parse: Callable[[dict[str, str], bytes], Any]
+    typed: tuple[type[BaseException], ...]
+
+
+def fuzz_webhooks(target: WebhookTarget, examples: int) -> FuzzFigures:
+    """Valid webhooks must be accepted; every mutation refused unless it means the same."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    figures = FuzzFigures(target.provider, "webhooks")
+
+    @fuzz_settings(examples)
+    @given(target.valid, st.sampled_from(GENERIC_MUTATIONS), st.data())
+    def case(body: bytes, mutation: str, data: st.DataObject) -> None:
+        figures.cases += 1
+        headers = target.sign(body)
+        reference = target.verify_and_parse(headers, body)
+        if mutation == "flip a byte":
+            index = data.draw(st.integers(0, len(body) - 1))
+            mutated = bytearray(body)
+            mutated[index] ^= data.draw(st.integers(1, 255))
+            body = bytes(mutated)
+        elif mutation == "truncate":
+            body = body[: data.draw(st.integers(0, len(body) - 1))]
+        elif mutation == "append":
+            body = body + data.draw(st.binary(min_size=1, max_size=16))
+        elif mutation == "wrong key":
+            headers = target.forge(body)
+        elif mutation == "no signature":
+            headers = {}
+        elif mutation == "garbage signature":
+            headers = {name: data.draw(st.text(max_size=64)) for name in headers}
+        elif mutation == "huge body":
+            body = body + b" " * 1_000_000 + b"x"
+        elif mutation == "random bytes":
+            body = data.draw(st.binary(max_size=256))
+        elif mutation == "signature of another body":
+            other = data.draw(target.valid)
+            headers = target.sign(other)
+            if other == body:
+                return
+        try:
+            got = target.verify_and_parse(headers, body)
+        except target.typed:
+            figures.rejected_typed += 1
+            if mutation == "none":
+                figures.valid_rejected += 1
+                figures.note(f"valid webhook refused: {body[:120]!r}")
+            return
+        except Exception as error:  # counting these is the point
+            figures.untyped_exceptions += 1
+            figures.note(f"{mutation}: {type(error).__name__}: {error}")
+            return
+        figures.accepted += 1
+        if mutation != "none" and got != reference:
+            figures.forgeries_accepted += 1
+            figures.note(f"{mutation}: accepted a changed webhook: {body[:120]!r}")
+
+    case()
+    return figures
+
+
+def fuzz_client_answers(
+    provider: str,
+    examples: int,
+    answers: Any,
+    make_client: Callable[[str], Any],
+    calls: Sequence[Callable[[Any], Any]],
+    typed: tuple[type[BaseException], ...],
+) -> FuzzFigures:
+    """Whatever the server answers, each call gives a typed result or a typed error."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    figures = FuzzFigures(provider, "malformed answers")
+    with ScriptedServer() as server:
+        client = make_client(server.url)
+
+        @fuzz_settings(examples)
+        @given(answers, st.sampled_from(range(len(calls))))
+        def case(answer: Answer, which: int) -> None:
+            figures.cases += 1
+            server.answer = answer
+            try:
+                server.run(lambda: calls[which](client))
+            except typed:
+                figures.rejected_typed += 1
+            except Exception as error:  # counting these is the point
+                figures.untyped_exceptions += 1
+                figures.note(f"{answer!r}: {type(error).__name__}: {error}")
+            else:
+                figures.accepted += 1
+
+        try:
+            case()
+        finally:
+            server.run(client.close)
+    return figures

@@ -18,8 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fuzz_alif
+import fuzz_bank131
 import fuzz_cloudpayments
 import suite_alif
+import suite_bank131
 import suite_cloudpayments
 from fuzz import FuzzFigures, fuzz_table
 from harness import Suite, Tally, run_suite, table
@@ -27,15 +30,23 @@ from load import LoadFigures, LoadSuite, load_table, run_load
 
 SUITES: dict[str, Suite] = {
     "cloudpayments": suite_cloudpayments.SUITE,
+    "bank131": suite_bank131.SUITE,
     "alif": suite_alif.SUITE,
 }
 LOADS: dict[str, LoadSuite] = {
     "cloudpayments": suite_cloudpayments.LOAD,
+    "bank131": suite_bank131.LOAD,
     "alif": suite_alif.LOAD,
 }
 
 FUZZERS: dict[str, list[Callable[[int], FuzzFigures]]] = {
     "cloudpayments": [fuzz_cloudpayments.fuzz_webhooks, fuzz_cloudpayments.fuzz_answers],
+    "bank131": [fuzz_bank131.fuzz_bank131_webhooks, fuzz_bank131.fuzz_bank131_answers],
+    "alif": [
+        fuzz_alif.fuzz_alif_webhooks,
+        fuzz_alif.fuzz_alif_webhooks_base64,
+        fuzz_alif.fuzz_alif_answers,
+    ],
 }
 
 LOAD_CONCURRENCY = 200
