@@ -21,6 +21,16 @@ import pytest
 from aioacquiring import AcquiringError, RetryPolicy
 from aioacquiring.alif import Alif
 from aioacquiring.alif.signing import sign as alif_sign
+from aioacquiring.bank131 import (
+    Bank131,
+    Customer,
+    amount,
+    card,
+    generate_key_pair,
+    recipient,
+    saved_card,
+)
+from aioacquiring.bank131 import webhooks as bank131_webhooks
 from aioacquiring.cloudpayments import (
     Accepted,
     CloudPayments,
@@ -30,7 +40,12 @@ from aioacquiring.cloudpayments import (
     webhooks,
 )
 from aioacquiring.models.common import Currency
-from aioacquiring.testing import AlifEmulator, CloudPaymentsEmulator, test_cryptogram
+from aioacquiring.testing import (
+    AlifEmulator,
+    Bank131Emulator,
+    CloudPaymentsEmulator,
+    test_cryptogram,
+)
 
 FAST = RetryPolicy(max_retries=1, backoff_base=0.01, backoff_cap=0.02, deadline=5)
 
@@ -219,5 +234,66 @@ async def test_alif_keeps_its_secrets(debug_logs: pytest.LogCaptureFixture) -> N
             "card token": card_token,
             "OTP": f'"otp":"{emulator.otp}"',
             "webhook signature": good_signature,
+        },
+    )
+
+
+async def test_bank131_keeps_its_secrets(debug_logs: pytest.LogCaptureFixture) -> None:
+    seen = Exposure()
+    pan, cvv = "4000000000003220", "739"
+    async with Bank131Emulator() as emulator:
+        kwargs = emulator.client_kwargs()
+        client = Bank131(**kwargs, retry=FAST)
+        stranger = generate_key_pair()
+        forged = Bank131(**{**kwargs, "private_key": stranger.private_key_pem}, retry=FAST)
+        async with client, forged:
+            seen.show(client, forged)
+            emulator.faults.drop_after_next(1, path="/api/v2/session/init/payment")
+            paying = await seen.attempt(
+                lambda: client.session.init_payment(
+                    payment_details=card(
+                        pan, expiration_month="12", expiration_year="30", security_code=cvv
+                    ),
+                    amount_details=amount(990),
+                    customer=Customer(reference="user-1"),
+                )
+            )
+            assert paying is not None
+            token = emulator.add_card_token("4242424242424242")
+            await seen.attempt(
+                lambda: client.session.init_payout(
+                    payout_details=saved_card(token),
+                    amount_details=amount(100),
+                    participant_details=recipient(full_name="Ivan Ivanov"),
+                )
+            )
+            await seen.attempt(lambda: client.session.status(session_id=paying.session_id))
+            await seen.attempt(lambda: forged.session.status(session_id=paying.session_id))
+            await seen.attempt(
+                lambda: client.session.init_payout(
+                    payout_details=card(pan),
+                    amount_details=amount(100),
+                    participant_details=recipient(full_name="Ivan Ivanov"),
+                    idempotency_key="no",  # too short: refused before sending
+                )
+            )
+    body = b'{"type": "payment_finished", "session": {"id": "ps_1", "status": "accepted"}}'
+    signature = emulator.sign(body)
+    try:
+        bank131_webhooks.verify_and_parse(
+            {"X-PARTNER-SIGN": signature}, body + b" ", bank_public_key=kwargs["bank_public_key"]
+        )
+    except AcquiringError as error:
+        seen.show(error)
+    private_body = "".join(str(kwargs["private_key"]).splitlines()[1:-1])
+    seen.assert_hides(
+        debug_logs.text,
+        {
+            "partner private key": private_body[:64],
+            "stranger's private key": "".join(stranger.private_key_pem.splitlines()[1:3]),
+            "PAN": pan,
+            "CVV": f'"security_code":"{cvv}"',
+            "card token": token,
+            "webhook signature": signature,
         },
     )
