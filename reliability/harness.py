@@ -81,6 +81,12 @@ class MoneyCall:
     prepare: Callable[[Any, Any, int], Awaitable[Any]] = attrs.field(repr=False)
     invoke: Callable[[Any, Any, str | None], Awaitable[Any]] = attrs.field(repr=False)
     effects: Callable[[Any, Any], int] = attrs.field(repr=False)
+    recover: Callable[[Any, Any], Awaitable[bool]] | None = attrs.field(default=None, repr=False)
+    """For a call the provider cannot dedupe (no key): read back whether it happened.
+
+    The SDK does not retry such a call after an unknown outcome; the caller reads
+    the object and makes the call again only if it did not happen.
+    """
 
 
 @attrs.frozen
@@ -105,6 +111,7 @@ class Tally:
     lost_results: int = 0
     untyped_exceptions: int = 0
     resumable_failures: int = 0
+    read_back: int = 0
     unresumable_failures: int = 0
     seconds: float = 0.0
     problems: list[str] = attrs.Factory(list)
@@ -164,20 +171,29 @@ async def _scenario(
     fault.script(emulator.faults, call.path)
     got_result = False
     resume_key: str | None = None
+    must_read_back = False
     try:
         await call.invoke(dead_client if fault.dead_server else client, context, None)
         got_result = True
     except AcquiringError as error:
         resume_key = error.idempotency_key
         if resume_key is None and error.outcome_unknown:
-            tally.unresumable_failures += 1
-            tally.problems.append(f"{label}: {type(error).__name__} without a key to resume with")
+            if call.recover is None:
+                tally.unresumable_failures += 1
+                tally.problems.append(
+                    f"{label}: {type(error).__name__} without a key to resume with"
+                )
+            else:
+                must_read_back = True
     except Exception as error:  # counting these is the point
         tally.untyped_exceptions += 1
         tally.problems.append(f"{label}: untyped {type(error).__name__}: {error}")
         return
     finally:
         emulator.faults.clear()
+    if must_read_back and call.recover is not None:
+        tally.read_back += 1
+        got_result = await call.recover(client, context)
     if not got_result:
         tally.resumable_failures += 1
         try:
@@ -198,12 +214,13 @@ def table(tallies: Sequence[Tally]) -> str:
     """The figures as a Markdown table."""
     lines = [
         "| provider | scenarios | double charges | lost results | untyped exceptions "
-        "| failures resumed under their key | seconds |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| failures resumed under their key | keyless calls read back | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for t in tallies:
         lines.append(
             f"| {t.provider} | {t.scenarios} | {t.double_charges} | {t.lost_results} "
-            f"| {t.untyped_exceptions} | {t.resumable_failures} | {t.seconds:.1f} |"
+            f"| {t.untyped_exceptions} | {t.resumable_failures} | {t.read_back} "
+            f"| {t.seconds:.1f} |"
         )
     return "\n".join(lines)

@@ -1,9 +1,12 @@
-"""Alif's money calls for the reliability harness: those Alif dedupes by ``external_id``.
+"""Alif's money calls for the reliability harness.
 
 Alif's reference gives ``external_id`` only to debits, holds, transfers and
-subscriptions; refunds, reversals and captures carry none, so the SDK does not
-retry them after an unknown outcome (the caller reads the object back first)
-and they are not in this table.
+subscriptions: those are retried under it. Checkout payments and captures carry
+none, so the SDK does not retry them after an unknown outcome; the harness then
+does what the caller must: read the object back, and pay again only if it did
+not happen. (Refunds and reversals are left out: read back after a timeout, a
+reversal still in flight at the provider cannot be told from one that never
+came, and a second one would refund twice -- the reason they are never retried.)
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from harness import MoneyCall, Suite
 from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
-from aioacquiring.alif import Alif
-from aioacquiring.models.alif import Interval
+from aioacquiring.alif import Alif, SessionItem
+from aioacquiring.models.alif import HoldStatus, Interval, SessionStatus
 from aioacquiring.testing import AlifEmulator
 
 PAN = "4000000000000002"  # pays and binds without an OTP in the emulator
@@ -83,6 +86,44 @@ async def _subscription(client: Alif, context: dict[str, Any], key: str | None) 
     )
 
 
+async def _open_session(client: Alif, emulator: AlifEmulator, n: int) -> dict[str, Any]:
+    session = await client.checkout.session_create(
+        items=[SessionItem(name="Tea", price=AMOUNT, amount=1)],
+        redirect_url="https://shop.example/thanks",
+    )
+    return {"before": {k: len(getattr(emulator, k)) for k in KINDS}, "session": session}
+
+
+async def _pay_session(client: Alif, context: dict[str, Any], key: str | None) -> Any:
+    return await client.checkout.payment_create(
+        session_ref=context["session"].session_ref, pan=PAN, exp="1230"
+    )
+
+
+async def _session_paid(client: Alif, context: dict[str, Any]) -> bool:
+    session = await client.checkout.session_get(session_ref=context["session"].session_ref)
+    return session.status == SessionStatus.PAID
+
+
+async def _open_hold(client: Alif, emulator: AlifEmulator, n: int) -> dict[str, Any]:
+    hold = await client.debit.hold_create(card_token=emulator.add_card(PAN), amount=AMOUNT)
+    return {"hold": hold.id}
+
+
+async def _capture(client: Alif, context: dict[str, Any], key: str | None) -> Any:
+    return await client.debit.hold_capture(hold_id=context["hold"], amount=AMOUNT // 2)
+
+
+async def _captured(client: Alif, context: dict[str, Any]) -> bool:
+    hold = await client.debit.hold_get(hold_id=context["hold"])
+    return hold.status == HoldStatus.CAPTURED
+
+
+def _captures(emulator: AlifEmulator, context: dict[str, Any]) -> int:
+    held = [h for h in emulator.holds if h["id"] == context["hold"]]
+    return int(bool(held) and held[0]["status"] == "CAPTURED")
+
+
 SUITE = Suite(
     provider="alif",
     emulator=AlifEmulator,
@@ -99,6 +140,23 @@ SUITE = Suite(
             _card,
             _subscription,
             _new("subscriptions"),
+        ),
+        # No external_id in the reference: not retried after an unknown outcome; read back.
+        MoneyCall(
+            "checkout.payment_create",
+            "/checkout.payment.create",
+            _open_session,
+            _pay_session,
+            _new("payments"),
+            recover=_session_paid,
+        ),
+        MoneyCall(
+            "debit.hold_capture",
+            "/debit.hold.capture",
+            _open_hold,
+            _capture,
+            _captures,
+            recover=_captured,
         ),
     ),
 )
