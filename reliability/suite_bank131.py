@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -9,7 +10,7 @@ from harness import MoneyCall, Suite
 from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
-from aioacquiring.bank131 import Bank131, Customer, amount, card, recipient
+from aioacquiring.bank131 import Bank131, Customer, NextAction, amount, card, recipient
 from aioacquiring.testing import Bank131Emulator
 
 CARD = "4242424242424242"  # pays out and pays without 3-D Secure in the emulator
@@ -70,6 +71,47 @@ async def _init_payment(client: Bank131, context: dict[str, Any], key: str | Non
     )
 
 
+async def _until_confirmable(client: Bank131, session_id: str) -> None:
+    for _ in range(200):
+        if (await client.session.status(session_id=session_id)).next_action == NextAction.CONFIRM:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"{session_id} never asked for confirmation")
+
+
+async def _payout_to_confirm(client: Bank131, emulator: Bank131Emulator, n: int) -> str:
+    started = await _init_payout(client, {}, None)
+    await _until_confirmable(client, started.session_id)
+    return str(started.session_id)
+
+
+async def _confirm(client: Bank131, session_id: str, key: str | None) -> Any:
+    return await client.session.confirm(session_id=session_id, idempotency_key=key)
+
+
+def _succeeded_payouts(emulator: Bank131Emulator, session_id: str) -> int:
+    payouts = emulator.session(session_id).get("payout_list") or []
+    return sum(1 for payout in payouts if payout["status"] == "succeeded")
+
+
+async def _paid_session(client: Bank131, emulator: Bank131Emulator, n: int) -> str:
+    started = await _init_payment(client, {}, None)
+    await _until_confirmable(client, started.session_id)
+    await client.session.confirm(session_id=started.session_id)
+    return str(started.session_id)
+
+
+async def _refund(client: Bank131, session_id: str, key: str | None) -> Any:
+    return await client.session.refund(
+        session_id=session_id, amount_details=amount(10), idempotency_key=key
+    )
+
+
+def _refunds(emulator: Bank131Emulator, session_id: str) -> int:
+    payments = emulator.session(session_id).get("payment_list") or []
+    return sum(len(payment.get("refunds") or []) for payment in payments)
+
+
 SUITE = Suite(
     provider="bank131",
     emulator=Bank131Emulator,
@@ -87,9 +129,14 @@ SUITE = Suite(
             "session.init_payment", "/api/v2/session/init/payment", _before, _init_payment,
             _new("payments"),
         ),
+        MoneyCall(
+            "session.confirm", "/api/v2/session/confirm", _payout_to_confirm, _confirm,
+            _succeeded_payouts,
+        ),
+        MoneyCall("session.refund", "/api/v2/session/refund", _paid_session, _refund, _refunds),
     ),
 )  # fmt: skip
-"""Bank 131: payouts (in a new or an existing session) and card payments."""
+"""Bank 131: payouts (in a new or an existing session), card payments, confirmations, refunds."""
 
 
 def _load_client(
