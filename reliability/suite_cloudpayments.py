@@ -11,7 +11,7 @@ from harness import MoneyCall, Suite
 from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
-from aioacquiring.cloudpayments import Accepted, CloudPayments
+from aioacquiring.cloudpayments import Accepted, CloudPayments, ThreeDSecureRequired
 from aioacquiring.models.cloudpayments import SubscriptionInterval, TrInitiatorCode
 from aioacquiring.models.common import Currency
 from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
@@ -98,6 +98,24 @@ async def _payment(client: CloudPayments, emulator: CloudPaymentsEmulator, n: in
     )
     assert isinstance(result, Accepted)
     return result.transaction_id
+
+
+async def _challenge(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> Any:
+    result = await client.payments.cards_charge(
+        amount=AMOUNT,
+        ip_address="127.0.0.1",
+        card_cryptogram_packet=test_cryptogram("4242424242424242"),
+        invoice_id=_invoice(n),
+    )
+    assert isinstance(result, ThreeDSecureRequired)
+    return result.transaction_id, emulator.pa_res_for(result.transaction_id)
+
+
+async def _post3ds(client: CloudPayments, context: Any, key: str | None) -> Any:
+    transaction_id, pa_res = context
+    return await client.payments.cards_post3ds(
+        transaction_id=transaction_id, pa_res=pa_res, idempotency_key=key
+    )
 
 
 def _status_is(status: str) -> Any:
@@ -197,6 +215,13 @@ SUITE = Suite(
         _card_call("payments.cards_auth", "/payments/cards/auth", "cards_auth"),
         _token_call("payments.tokens_charge", "/payments/tokens/charge", "tokens_charge"),
         _token_call("payments.tokens_auth", "/payments/tokens/auth", "tokens_auth"),
+        MoneyCall(
+            "payments.cards_post3ds",
+            "/payments/cards/post3ds",
+            _challenge,
+            _post3ds,
+            lambda emulator, context: _status_is("Completed")(emulator, context[0]),
+        ),
         MoneyCall(
             "payments.confirm", "/payments/confirm", _hold, _confirm, _status_is("Completed")
         ),
