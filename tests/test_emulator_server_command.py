@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from aioacquiring.alif import Alif, SessionItem
 from aioacquiring.bank131 import Bank131
@@ -272,3 +273,45 @@ def test_the_command_writes_bank131_keys_for_the_run() -> None:
     assert text.startswith("-----BEGIN")
     assert mode & 0o077 == 0  # readable by its owner only
     assert not key.exists()  # removed when the command stops
+
+
+async def test_webhook_faults_over_http(emulator: CloudPaymentsEmulator) -> None:
+    received: list[bytes] = []
+
+    async def shop(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.json_response({"code": 0})
+
+    app = web.Application()
+    app.router.add_post("/pay", shop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    emulator.notify_url("Pay", f"http://127.0.0.1:{runner.addresses[0][1]}/pay")
+    try:
+        async with aiohttp.ClientSession() as http:
+            answer = await http.post(
+                emulator.url + "/_emulator/webhooks", json={"kind": "duplicate"}
+            )
+            assert await answer.json() == {"scripted": "duplicate", "count": 1}
+            refused = await http.post(emulator.url + "/_emulator/webhooks", json={"kind": "x"})
+            assert refused.status == 400
+            async with CloudPayments(
+                public_id=emulator.public_id,
+                api_secret=emulator.api_secret,
+                base_url=emulator.url,
+            ) as client:
+                await client.payments.cards_charge(
+                    amount=Decimal("3"),
+                    ip_address="127.0.0.1",
+                    card_cryptogram_packet=test_cryptogram("4000000000003055"),
+                )
+            await emulator.notifications_delivered()
+            listed = await (await http.get(emulator.url + "/_emulator/webhooks")).json()
+    finally:
+        await runner.cleanup()
+    assert len(received) == 2
+    assert received[0] == received[1]  # the same signed Pay, delivered twice
+    assert [d["copy"] for d in listed] == [0, 1]
+    assert all(d["delivered"] for d in listed)

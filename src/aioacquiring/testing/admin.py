@@ -5,6 +5,8 @@ written in another language, a shell script or a person with ``curl`` can do
 what a Python test does with ``emulator.faults`` and ``emulator.inspect()``::
 
     curl -X POST localhost:8131/_emulator/faults -d '{"kind": "fail", "status": 503}'
+    curl -X POST localhost:8131/_emulator/webhooks -d '{"kind": "duplicate"}'
+    curl localhost:8131/_emulator/webhooks    # every delivery and its attempts
     curl localhost:8131/_emulator/state
 
 Requests to these paths are never counted, throttled or faulted.
@@ -19,10 +21,13 @@ from typing import Any
 from aiohttp import web
 
 from aioacquiring.testing.faults import ADMIN_PREFIX, FaultInjector
+from aioacquiring.testing.outbox import WebhookOutbox
 
 __all__ = ["admin_routes", "apply_fault"]
 
 _ROOT = ADMIN_PREFIX.rstrip("/")
+
+_WEBHOOK_FAULT = '{"kind": "duplicate" or "reorder", "count": n}'
 
 _KINDS = ("fail", "delay", "slow_body", "drop_before", "drop_after")
 
@@ -70,9 +75,11 @@ def apply_fault(faults: FaultInjector, spec: Any) -> None:
 
 
 def admin_routes(
-    faults: FaultInjector, inspect: Callable[[], dict[str, Any]]
+    faults: FaultInjector,
+    inspect: Callable[[], dict[str, Any]],
+    outbox: Callable[[], WebhookOutbox | None] = lambda: None,
 ) -> Iterable[web.AbstractRouteDef]:
-    """The admin routes of one emulator: its faults and what ``inspect()`` reports."""
+    """The admin routes of one emulator: its faults, its webhooks and what ``inspect()`` reports."""
 
     async def add_faults(request: web.Request) -> web.Response:
         try:
@@ -101,6 +108,40 @@ def admin_routes(
             }
         )
 
+    async def webhook_faults(request: web.Request) -> web.Response:
+        box = outbox()
+        if box is None:
+            return web.json_response({"error": "this emulator sends no webhooks"}, status=404)
+        try:
+            spec = json.loads(await request.read() or b"null")
+            kind, count = spec["kind"], spec.get("count", 1)
+            if kind == "duplicate":
+                box.duplicate_next(count)
+            elif kind == "reorder":
+                box.reorder_next(count)
+            else:
+                raise ValueError("kind must be duplicate or reorder")
+        except (TypeError, ValueError, KeyError) as exc:
+            return _bad(f'a webhook fault is {{"kind": "duplicate"|"reorder", "count": n}}: {exc}')
+        return web.json_response({"scripted": kind, "count": count})
+
+    async def webhooks(_: web.Request) -> web.Response:
+        box = outbox()
+        deliveries = [] if box is None else box.deliveries
+        return web.json_response(
+            [
+                {
+                    "label": d.label,
+                    "url": d.url,
+                    "method": d.method,
+                    "delivered": d.delivered,
+                    "copy": d.copy,
+                    "attempts": [{"status": a.status, "error": a.error} for a in d.attempts],
+                }
+                for d in deliveries
+            ]
+        )
+
     async def state(_: web.Request) -> web.Response:
         return web.json_response(inspect(), dumps=lambda value: json.dumps(value, default=str))
 
@@ -109,4 +150,6 @@ def admin_routes(
         web.delete(f"{_ROOT}/faults", clear_faults),
         web.get(f"{_ROOT}/requests", requests),
         web.get(f"{_ROOT}/state", state),
+        web.post(f"{_ROOT}/webhooks", webhook_faults),
+        web.get(f"{_ROOT}/webhooks", webhooks),
     )

@@ -21,6 +21,7 @@ from aiohttp.typedefs import Middleware
 from aioacquiring.testing._types import Handler
 from aioacquiring.testing.admin import admin_routes
 from aioacquiring.testing.faults import ADMIN_PREFIX, FaultInjector
+from aioacquiring.testing.outbox import WebhookOutbox
 
 __all__ = ["EmulatorServer"]
 
@@ -82,6 +83,11 @@ class EmulatorServer:
         """What the emulator holds, as JSON-able data (served at ``/_emulator/state``)."""
         return {}
 
+    def _webhook_outbox(self) -> WebhookOutbox | None:
+        # Emulators that send webhooks keep their WebhookOutbox as ``outbox``.
+        outbox = getattr(self, "outbox", None)
+        return outbox if isinstance(outbox, WebhookOutbox) else None
+
     def create_app(self) -> web.Application:
         """Build the application served by :meth:`start` (called on every start).
 
@@ -91,7 +97,7 @@ class EmulatorServer:
         provider_middlewares = [_outside_admin(m) for m in self.middlewares()]
         app = web.Application(middlewares=[self.faults.middleware, *provider_middlewares])
         app.add_routes(list(self.routes()))
-        app.add_routes(list(admin_routes(self.faults, self.inspect)))
+        app.add_routes(list(admin_routes(self.faults, self.inspect, self._webhook_outbox)))
         return app
 
     # Lifecycle ---------------------------------------------------------------
