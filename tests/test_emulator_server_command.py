@@ -85,14 +85,31 @@ async def test_the_command_serves_the_emulator_until_ctrl_c() -> None:
     assert "Stopped." in out
 
 
+def free_ports_in_a_row(count: int) -> int:
+    """A port such that it and the next ``count - 1`` are free right now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free run of ports")
+
+
 async def test_the_command_puts_providers_on_consecutive_ports() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
+    base = free_ports_in_a_row(3)
     process, urls, _ = start_command("--port", str(base))
     try:
         ports = sorted(int(url.rsplit(":", 1)[1]) for url in urls.values())
         assert ports == list(range(base, base + len(urls)))
+        assert set(urls) == {"cloudpayments", "bank131", "alif"}
     finally:
         code, _ = stop_command(process)
     assert code == 0
