@@ -112,6 +112,29 @@ def _refunds(emulator: Bank131Emulator, session_id: str) -> int:
     return sum(len(payment.get("refunds") or []) for payment in payments)
 
 
+async def _init_payment_sync(client: Bank131, context: dict[str, Any], key: str | None) -> Any:
+    return await client.session.init_payment_sync(
+        payment_details=card(
+            CARD, expiration_month="12", expiration_year="30", security_code="123"
+        ),
+        amount_details=amount(990),
+        customer=Customer(reference="user-42"),
+        idempotency_key=key,
+    )
+
+
+async def _start_payment(client: Bank131, context: dict[str, Any], key: str | None) -> Any:
+    return await client.session.start_payment(
+        session_id=context["session_id"],
+        payment_details=card(
+            CARD, expiration_month="12", expiration_year="30", security_code="123"
+        ),
+        amount_details=amount(990),
+        customer=Customer(reference="user-42"),
+        idempotency_key=key,
+    )
+
+
 SUITE = Suite(
     provider="bank131",
     emulator=Bank131Emulator,
@@ -127,6 +150,14 @@ SUITE = Suite(
         ),
         MoneyCall(
             "session.init_payment", "/api/v2/session/init/payment", _before, _init_payment,
+            _new("payments"),
+        ),
+        MoneyCall(
+            "session.init_payment_sync", "/api/v2/session/init/payment/sync", _before,
+            _init_payment_sync, _new("payments"),
+        ),
+        MoneyCall(
+            "session.start_payment", "/api/v2/session/start/payment", _session, _start_payment,
             _new("payments"),
         ),
         MoneyCall(
