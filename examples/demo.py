@@ -11,6 +11,7 @@ import alif_p2p
 import alif_webhooks
 import bank131_payouts
 import bank131_safe_retries
+import bot
 import cloudpayments_notifications
 import cloudpayments_payments
 import cloudpayments_safe_retries
@@ -37,6 +38,10 @@ async def main() -> None:
         ("Alif: card-to-card transfers", alif_p2p.main),
         ("Alif: a list, page by page", alif_list.main),
         ("Alif: webhooks into an aiohttp app", alif_webhooks.main),
+        (
+            "A Telegram bot (aiogram): /pay answers with a link, the webhook tells the chat",
+            bot.main,
+        ),
     ]:
         print(f"\n=== {title} ===")
         await example()
