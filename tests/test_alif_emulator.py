@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from aioacquiring.alif import sign
-from aioacquiring.testing.alif import TEST_OTP, AlifEmulator
+from aioacquiring.testing.alif import RETRY_SCHEDULE, TEST_OTP, AlifEmulator
 
 from .test_alif_support import OTP_CARD
 
@@ -166,7 +166,9 @@ async def test_unreachable_webhook_urls_are_retried_then_given_up(emu: AlifEmula
     await call(emu, "debit.payment.create", {"external_id": "w", "amount": 5, "card_token": token})
     await emu.wait_webhooks()
     (delivery,) = emu.deliveries
-    assert delivery.statuses == [None, None, None]
+    # Tried once, then on every step of the (compressed) schedule, then given up on.
+    assert delivery.statuses == [None] * (1 + len(RETRY_SCHEDULE))
+    assert all(attempt.error for attempt in delivery.attempts)
     assert not delivery.delivered
 
 

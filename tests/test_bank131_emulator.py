@@ -35,7 +35,7 @@ from aioacquiring.bank131 import (
     recipient,
     saved_card,
 )
-from aioacquiring.testing.bank131 import Bank131Emulator
+from aioacquiring.testing.bank131 import RETRY_SCHEDULE, Bank131Emulator
 
 from .test_bank131_signing import client_for, emulator, partner_keys
 from .test_bank131_webhooks import receiver
@@ -359,7 +359,9 @@ async def test_webhooks_to_an_unreachable_url_are_given_up_on(
         payment_details=card("4242424242424242"), amount_details=amount(1), customer=PAYER
     )
     await emu.wait_for_webhooks()
-    assert emu.webhooks[-1].statuses == [None, None, None]
+    # Tried once, then on every step of the (compressed) schedule, then given up on.
+    assert emu.webhooks[-1].statuses == [None] * (1 + len(RETRY_SCHEDULE))
+    assert all(attempt.error for attempt in emu.webhooks[-1].attempts)
     assert not emu.webhooks[-1].delivered
     emu.webhook_url = None
     with pytest.raises(RuntimeError, match="no webhook URL"):

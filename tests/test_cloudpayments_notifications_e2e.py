@@ -401,7 +401,7 @@ async def test_delivery_never_holds_up_the_api_answer(
 
 
 async def test_an_unreachable_receiver_is_recorded_and_the_answer_unaffected() -> None:
-    async with CloudPaymentsEmulator(notification_schedule=(0.0,)) as emulator:
+    async with CloudPaymentsEmulator(webhook_schedule=(0.0,)) as emulator:
         emulator.notify_url("Pay", "http://127.0.0.1:9/nowhere")  # discard port: refused
         async with CloudPayments(
             public_id=emulator.public_id,

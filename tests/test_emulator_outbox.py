@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import attrs
 import pytest
 from aiohttp import web
 
-from aioacquiring.testing.outbox import WebhookOutbox
+from aioacquiring.testing.outbox import Delivery, WebhookOutbox, only_200
 
 
 class Receiver:
@@ -151,3 +153,125 @@ async def test_a_redirect_is_a_failed_delivery(receiver: Receiver, outbox: Webho
     delivery = outbox.send(receiver.url, label="Pay", body=b"x")
     await outbox.drain()
     assert [a.status for a in delivery.attempts] == [301, 200]
+
+
+async def test_only_200_counts_for_providers_that_want_exactly_200(receiver: Receiver) -> None:
+    assert only_200(200, b"")
+    assert not any(only_200(status, b"{}") for status in (201, 204, 500))
+    box = WebhookOutbox(schedule=[1, 1], time_scale=1e-3, accepts=only_200)
+    receiver.statuses = [204, 202, 200]  # 2xx but not 200: the bank tries again
+    try:
+        delivery = box.send(receiver.url, label="payment_finished", body=b"{}")
+        await box.drain()
+    finally:
+        await box.close()
+    assert delivery.statuses == [204, 202, 200]
+    assert delivery.delivered
+
+
+class Timeline:
+    """A receiver that notes when each request's handling starts and ends."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, bytes]] = []
+        self.statuses = [200]
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.events.append(("start", body))
+        if body == b"slow":
+            await asyncio.sleep(0.2)
+        self.events.append(("end", body))
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return web.Response(status=status)
+
+
+@pytest.fixture
+async def timeline() -> AsyncIterator[Timeline]:
+    timeline = Timeline()
+    app = web.Application()
+    app.router.add_post("/hook", timeline.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    timeline.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    yield timeline
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+async def test_in_order_sends_the_next_webhook_after_the_previous_was_answered(
+    timeline: Timeline, in_order: bool
+) -> None:
+    box = WebhookOutbox(schedule=[], in_order=in_order)
+    try:
+        box.send(timeline.url, label="first", body=b"slow")
+        box.send(timeline.url, label="second", body=b"fast")
+        await box.drain()
+    finally:
+        await box.close()
+    if in_order:
+        assert timeline.events == [
+            ("start", b"slow"), ("end", b"slow"), ("start", b"fast"), ("end", b"fast"),
+        ]  # fmt: skip
+    else:  # both at once: the quick one overtakes the slow one
+        assert timeline.events.index(("end", b"fast")) < timeline.events.index(("end", b"slow"))
+
+
+async def test_in_order_a_retry_does_not_hold_later_webhooks_back(timeline: Timeline) -> None:
+    box = WebhookOutbox(schedule=[3600], time_scale=1.0, in_order=True)
+    timeline.statuses = [500, 200]  # the first webhook fails, the second is accepted
+    try:
+        first = box.send(timeline.url, label="first", body=b"a")
+        second = box.send(timeline.url, label="second", body=b"b")
+        await asyncio.wait_for(second.tried.wait(), 5)
+        assert second.delivered
+        assert first.statuses == [500]  # waits an hour for its retry; the second did not wait
+    finally:
+        await box.close()
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+async def test_reorder_and_duplicate_work_in_order_too(receiver: Receiver, in_order: bool) -> None:
+    box = WebhookOutbox(schedule=[], in_order=in_order)
+    try:
+        box.reorder_next()
+        box.duplicate_next()
+        box.send(receiver.url, label="a", body=b"first")
+        box.send(receiver.url, label="b", body=b"second")
+        box.send(receiver.url, label="c", body=b"third")
+        await box.drain()
+    finally:
+        await box.close()
+    bodies = [body for _, body, _ in receiver.received]
+    assert bodies.index(b"second") < bodies.index(b"first")
+    assert sorted(bodies) == [b"first", b"first", b"second", b"third"]
+    if in_order:
+        assert bodies == [b"second", b"first", b"first", b"third"]
+
+
+@attrs.define
+class Labelled(Delivery):
+    """A provider's record: its own name for the label."""
+
+    @property
+    def event(self) -> str:
+        return self.label
+
+
+async def test_records_are_of_the_type_asked_for(receiver: Receiver) -> None:
+    box = WebhookOutbox(schedule=[], record_type=Labelled)
+    try:
+        box.duplicate_next()
+        box.send(receiver.url, label="payment.succeeded", body=b"x")
+        asked = await box.ask(receiver.url, label="card.bound", body=b"y")
+        await box.drain()
+    finally:
+        await box.close()
+    assert all(isinstance(d, Labelled) for d in box.deliveries)
+    assert [d.event for d in box.deliveries] == [  # type: ignore[attr-defined]
+        "payment.succeeded", "payment.succeeded", "card.bound",
+    ]  # fmt: skip
+    assert asked.statuses == [200]

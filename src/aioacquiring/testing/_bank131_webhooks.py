@@ -1,117 +1,101 @@
-"""The Bank 131 emulator's webhooks: signed with the bank's key, delivered in order.
+"""The Bank 131 emulator's webhooks: signed with the bank's key, handed to the shared outbox.
 
-Every event is recorded (:attr:`WebhookSender.events`); when a URL is set it is
-also posted there by one background task, in the order the events happened,
-with ``X-PARTNER-SIGN`` over the exact body. An answer other than HTTP 200 is
-retried a few times (the bank keeps trying for about 30 minutes).
+Every event is recorded; when a URL is set it is also posted there, JSON with
+``X-PARTNER-SIGN`` (the bank's RSA signature over the exact body), by the
+shared :class:`~aioacquiring.testing.outbox.WebhookOutbox`. The bank counts
+only HTTP 200 as delivered and retries anything else "for about 30 minutes";
+first attempts go out in the order the events happened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
+import attrs
 
 from aioacquiring.testing._wire import dumps
+from aioacquiring.testing.outbox import Delivery as OutboxDelivery
+from aioacquiring.testing.outbox import WebhookOutbox
 
-__all__ = ["Delivery", "WebhookSender"]
+__all__ = ["RETRY_SCHEDULE", "SIGNATURE_HEADER", "Delivery", "WebhookSender"]
+
+SIGNATURE_HEADER = "X-PARTNER-SIGN"
+
+RETRY_SCHEDULE = (60.0, 120.0, 300.0, 600.0, 720.0)
+"""Seconds before each retry. Derived: the bank documents only "about 30 minutes"
+of retries, so the emulator retries after 1, 2, 5, 10 and 12 minutes (30 in all)."""
 
 
-@dataclass
-class Delivery:
-    """One webhook: what was sent, and the HTTP status of each delivery attempt."""
+@attrs.define
+class Delivery(OutboxDelivery):
+    """One Bank 131 webhook: ``type`` (the ``label``), the body, and every delivery attempt.
 
-    type: str
-    body: bytes = field(repr=False)
-    statuses: list[int | None] = field(default_factory=list)
+    ``statuses`` lists each attempt's HTTP status (None: no answer); a webhook
+    recorded while no URL was set has an empty ``url`` and no attempts.
+    """
 
     @property
-    def delivered(self) -> bool:
-        """Whether the receiver answered HTTP 200."""
-        return bool(self.statuses) and self.statuses[-1] == 200
+    def type(self) -> str:
+        """The webhook's ``type`` (``ready_to_confirm``, ``payment_finished``, ...)."""
+        return self.label
+
+    @property
+    def signature(self) -> str:
+        """The ``X-PARTNER-SIGN`` it carries."""
+        return self.headers[SIGNATURE_HEADER]
 
 
 class WebhookSender:
-    """Records events and posts them, signed, to ``url`` (when set)."""
+    """Signs each event with the bank's key and hands it to the outbox (when a URL is set)."""
 
-    def __init__(
-        self,
-        *,
-        sign: Callable[[bytes], str],
-        attempts: int = 3,
-        retry_delay: float = 0.05,
-        timeout: float = 5.0,
-    ) -> None:
+    def __init__(self, *, sign: Callable[[bytes], str], outbox: WebhookOutbox) -> None:
         self.url: str | None = None
-        self.attempts = attempts
-        self.retry_delay = retry_delay
-        self.deliveries: list[Delivery] = []
+        self.outbox = outbox
+        self.made: list[Delivery] = []
+        """Every webhook made, sent or not (duplicates sent on purpose are in the outbox only)."""
         self._sign = sign
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._queue: asyncio.Queue[Delivery] | None = None
-        self._worker: asyncio.Task[None] | None = None
-        self._session: aiohttp.ClientSession | None = None
+
+    def headers(self, body: bytes, signature: str | None = None) -> dict[str, str]:
+        """The headers of a webhook with ``body``: JSON, signed by the bank (or ``signature``)."""
+        return {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: self._sign(body) if signature is None else signature,
+        }
 
     def send(self, payload: dict[str, Any]) -> Delivery:
-        """Record the event and queue it for delivery when a URL is set."""
-        delivery = Delivery(type=str(payload.get("type")), body=dumps(payload))
-        self.deliveries.append(delivery)
-        if self.url is not None:
-            if self._queue is None:
-                self._queue = asyncio.Queue()
-            if self._worker is None:
-                self._worker = asyncio.get_running_loop().create_task(self._deliver_all())
-            self._queue.put_nowait(delivery)
+        """Record the event, and queue it for delivery when a URL is set."""
+        kind = str(payload.get("type"))
+        body = dumps(payload)
+        headers = self.headers(body)
+        if self.url is None:
+            delivery = Delivery(kind, "", "POST", headers, body)
+        else:
+            sent = self.outbox.send(self.url, label=kind, body=body, headers=headers)
+            assert isinstance(sent, Delivery)
+            delivery = sent
+        self.made.append(delivery)
         return delivery
 
     async def post(self, body: bytes, *, signature: str | None) -> int | None:
-        """Post ``body`` to the URL now, with ``signature`` (or none); the HTTP status."""
+        """Post ``body`` to the URL once, now, signed (or with ``signature``); the HTTP status.
+
+        Recorded in the outbox, labelled with the body's ``type`` (``"?"`` when it has none).
+        """
         if self.url is None:
             raise RuntimeError("no webhook URL is set")
-        headers = {"Content-Type": "application/json"}
-        if signature is not None:
-            headers["X-PARTNER-SIGN"] = signature
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        try:
-            async with self._session.post(self.url, data=body, headers=headers) as response:
-                await response.read()
-                return response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            return None
+        delivery = await self.outbox.ask(
+            self.url, label=_type_of(body), body=body, headers=self.headers(body, signature)
+        )
+        return delivery.last_status
 
-    async def _deliver_all(self) -> None:
-        assert self._queue is not None
-        while True:
-            delivery = await self._queue.get()
-            try:
-                for attempt in range(self.attempts):
-                    if attempt:
-                        await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
-                    status = await self.post(delivery.body, signature=self._sign(delivery.body))
-                    delivery.statuses.append(status)
-                    if status == 200:
-                        break
-            finally:
-                self._queue.task_done()
 
-    async def drain(self) -> None:
-        """Wait until every queued webhook has been delivered (or given up on)."""
-        if self._queue is not None:
-            await self._queue.join()
-
-    async def close(self) -> None:
-        """Stop delivering and close the HTTP session."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-        self._queue = None
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+def _type_of(body: bytes) -> str:
+    """The ``type`` of a webhook body; ``"?"`` when it has none (it may be malformed on purpose)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return "?"
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    return kind if isinstance(kind, str) else "?"

@@ -8,7 +8,9 @@ hex HMAC-SHA256 of the raw body under the secret key) on the signed ones
 cards, holds, transfers and subscriptions; plays OTPs (every code is
 :data:`TEST_OTP`, ``"123456"``, unless another is given); dedupes the calls that
 carry ``external_id`` (same parameters: the first answer again; different
-ones: 1005); pages lists by ``page``/``per_page``; and POSTs signed webhooks.
+ones: 1005); pages lists by ``page``/``per_page``; and POSTs signed webhooks
+through the shared :attr:`~AlifEmulator.outbox` (retried until HTTP 200 on a
+schedule compressed by ``webhook_time_scale``).
 Test cards decide outcomes (see :data:`TEST_CARDS`)::
 
     async with AlifEmulator() as emu:
@@ -21,12 +23,13 @@ Test cards decide outcomes (see :data:`TEST_CARDS`)::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import html
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -46,11 +49,12 @@ from aioacquiring.testing._alif_fields import ApiError
 from aioacquiring.testing._alif_money import DebitSection, P2pSection, RecurringSection
 from aioacquiring.testing._alif_records import Card, new_id
 from aioacquiring.testing._alif_state import Ledger
-from aioacquiring.testing._alif_webhooks import Delivery, WebhookSender
+from aioacquiring.testing._alif_webhooks import RETRY_SCHEDULE, Delivery, WebhookSender
 from aioacquiring.testing._wire import dumps, loads
+from aioacquiring.testing.outbox import WebhookOutbox, only_200
 from aioacquiring.testing.server import EmulatorServer
 
-__all__ = ["TEST_CARDS", "TEST_OTP", "AlifEmulator", "Delivery"]
+__all__ = ["RETRY_SCHEDULE", "TEST_CARDS", "TEST_OTP", "AlifEmulator", "Delivery"]
 
 _Handler = Callable[[dict[str, Any]], Any]
 _PAY_PATH = "/pay"
@@ -100,6 +104,11 @@ class AlifEmulator(EmulatorServer):
         secret_key: The key requests must be signed with, and webhooks are signed with.
         webhook_url: Where events go when their object names no ``webhook_url``.
         webhook_signature: ``"base64"`` (as Alif's live API) or ``"hex"``.
+        webhook_schedule: Seconds before each retry of a webhook not answered
+            HTTP 200 (:data:`RETRY_SCHEDULE`: 1, 5, 15, 30 minutes; derived,
+            Alif publishes none).
+        webhook_time_scale: Factor on that schedule (1e-4: the 51 minutes take 0.3 s).
+        webhook_timeout: Seconds an attempt waits for the receiver's answer.
         otp: The code every OTP "SMS" carries.
         otp_ttl: Seconds an OTP stays valid.
         p2p_otp_threshold: Transfers of at least this amount (minor units) need an OTP.
@@ -113,6 +122,9 @@ class AlifEmulator(EmulatorServer):
         secret_key: str = "alif_test_secret_key",
         webhook_url: str | None = None,
         webhook_signature: str = "base64",
+        webhook_schedule: Sequence[float] = RETRY_SCHEDULE,
+        webhook_time_scale: float = 1e-4,
+        webhook_timeout: float = 5.0,
         otp: str = TEST_OTP,
         otp_ttl: float = 300.0,
         p2p_otp_threshold: int = 10_000_000,
@@ -128,8 +140,17 @@ class AlifEmulator(EmulatorServer):
         """Calls answered from the ``external_id`` store instead of being processed again."""
         self.events: list[tuple[str, dict[str, Any]]] = []
         """Every event the emulator raised, (name, data), whether or not it had a URL."""
+        self.outbox = WebhookOutbox(
+            schedule=webhook_schedule,
+            time_scale=webhook_time_scale,
+            timeout=webhook_timeout,
+            accepts=only_200,
+            in_order=True,
+            record_type=Delivery,
+        )
+        """Delivers the webhooks; ``duplicate_next()``/``reorder_next()`` make it misbehave."""
         self._sender = WebhookSender(
-            secret_key, default_url=webhook_url, encoding=webhook_signature
+            secret_key, outbox=self.outbox, default_url=webhook_url, encoding=webhook_signature
         )
         self._ledger = Ledger(notify=self._notify, otp=otp, otp_ttl=otp_ttl)
         self._checkout = CheckoutSection(self._ledger, checkout_base=lambda: self.url + _PAY_PATH)
@@ -188,8 +209,8 @@ class AlifEmulator(EmulatorServer):
 
     @property
     def deliveries(self) -> list[Delivery]:
-        """Every webhook POSTed so far, with the status of each attempt."""
-        return list(self._sender.deliveries)
+        """Every webhook POSTed so far (duplicates included), each with its attempts."""
+        return [d for d in self.outbox.deliveries if isinstance(d, Delivery)]
 
     def inspect(self) -> dict[str, Any]:
         """What the emulator holds, as JSON-able data (served at ``/_emulator/state``)."""
@@ -254,12 +275,22 @@ class AlifEmulator(EmulatorServer):
         )
 
     async def wait_webhooks(self, timeout: float = 5.0) -> None:
-        """Wait until every webhook so far was delivered or used up its attempts."""
-        await self._sender.drain(timeout)
+        """Wait until every webhook so far was delivered or used up its attempts.
+
+        Raises:
+            TimeoutError: Some are still being delivered after ``timeout`` seconds.
+        """
+        await self.outbox.drain(timeout)
+
+    async def webhooks_delivered(self, timeout: float = 10.0) -> None:
+        """The same as :meth:`wait_webhooks`, by the name every emulator has."""
+        await self.outbox.drain(timeout)
 
     async def close(self) -> None:
         """Stop serving, after giving webhooks in flight a moment to arrive."""
-        await self._sender.close()
+        with contextlib.suppress(TimeoutError):
+            await self.outbox.drain(timeout=1.0)
+        await self.outbox.close()
         await super().close()
 
     def _notify(self, url: str | None, event: str, data: dict[str, Any]) -> None:

@@ -5,8 +5,10 @@ It verifies every request's ``X-PARTNER-SIGN`` with the partner's public key
 own bank key, speaks API v1 and v2 (each version's names; v1-only methods only
 under ``/api/v1``), dedupes ``X-PARTNER-IDEMPOTENCY-KEY`` for 24 hours with the
 three documented errors, plays the session status machine (see
-``_bank131_state``), posts signed webhooks to ``webhook_url`` and injects
-faults through ``faults`` like every emulator. It makes its own RSA key pairs
+``_bank131_state``), posts signed webhooks to ``webhook_url`` through the
+shared :attr:`~Bank131Emulator.outbox` (retried until HTTP 200 on a schedule
+compressed by ``webhook_time_scale``) and injects faults through ``faults``
+like every emulator. It makes its own RSA key pairs
 unless given some::
 
     async with Bank131Emulator() as emu:
@@ -26,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -41,11 +43,12 @@ from aioacquiring.testing._bank131_methods import Method, SessionMethods
 from aioacquiring.testing._bank131_records import Session
 from aioacquiring.testing._bank131_state import Store
 from aioacquiring.testing._bank131_v1 import FPS_BANKS
-from aioacquiring.testing._bank131_webhooks import Delivery, WebhookSender
+from aioacquiring.testing._bank131_webhooks import RETRY_SCHEDULE, Delivery, WebhookSender
 from aioacquiring.testing._wire import dumps, loads
+from aioacquiring.testing.outbox import WebhookOutbox, only_200
 from aioacquiring.testing.server import EmulatorServer
 
-__all__ = ["FPS_BANKS", "Bank131Emulator"]
+__all__ = ["FPS_BANKS", "RETRY_SCHEDULE", "Bank131Emulator", "Delivery"]
 
 
 class Bank131Emulator(EmulatorServer):
@@ -60,6 +63,11 @@ class Bank131Emulator(EmulatorServer):
             webhooks are signed with it.
         webhook_url: Where to post webhooks (None: only record them).
         webhook_api_version: The names webhooks use (a v1 project gets v1's).
+        webhook_schedule: Seconds before each retry of a webhook not answered
+            HTTP 200 (:data:`RETRY_SCHEDULE`: 1, 2, 5, 10, 12 minutes, derived
+            from the bank's "about 30 minutes").
+        webhook_time_scale: Factor on that schedule (1e-4: the 30 minutes take 0.18 s).
+        webhook_timeout: Seconds an attempt waits for the receiver's answer.
         confirm_payouts / confirm_payments: Wait for ``session/confirm``
             (``ready_to_confirm``) before executing (project settings at the bank).
         hold_payments: Card payments are holds (``ready_to_capture``).
@@ -75,6 +83,9 @@ class Bank131Emulator(EmulatorServer):
         bank_keys: KeyPair | None = None,
         webhook_url: str | None = None,
         webhook_api_version: int = 2,
+        webhook_schedule: Sequence[float] = RETRY_SCHEDULE,
+        webhook_time_scale: float = 1e-4,
+        webhook_timeout: float = 5.0,
         confirm_payouts: bool = True,
         confirm_payments: bool = True,
         hold_payments: bool = False,
@@ -104,7 +115,16 @@ class Bank131Emulator(EmulatorServer):
         self._bank_signer = Signer(bank_key)
         self.webhook_api_version = webhook_api_version
         self.processing_delay = processing_delay
-        self._webhooks = WebhookSender(sign=self.sign)
+        self.outbox = WebhookOutbox(
+            schedule=webhook_schedule,
+            time_scale=webhook_time_scale,
+            timeout=webhook_timeout,
+            accepts=only_200,
+            in_order=True,
+            record_type=Delivery,
+        )
+        """Delivers the webhooks; ``duplicate_next()``/``reorder_next()`` make it misbehave."""
+        self._webhooks = WebhookSender(sign=self.sign, outbox=self.outbox)
         self._webhooks.url = webhook_url
         self._store = Store(emit=self._emit, base_url=lambda: self.url)
         self._store.confirm_payouts = confirm_payouts
@@ -144,8 +164,17 @@ class Bank131Emulator(EmulatorServer):
 
     @property
     def webhooks(self) -> list[Delivery]:
-        """Every webhook made, in order, with its delivery attempts."""
-        return list(self._webhooks.deliveries)
+        """Every webhook made, in order, with its delivery attempts (none while no URL was set)."""
+        return list(self._webhooks.made)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook the :attr:`outbox` sent or is sending, each with its attempts.
+
+        Unlike :attr:`webhooks`, this holds duplicates sent on purpose and what
+        :meth:`send_webhook` posted, and nothing made while no URL was set.
+        """
+        return [d for d in self.outbox.deliveries if isinstance(d, Delivery)]
 
     @property
     def hold_payments(self) -> bool:
@@ -219,9 +248,17 @@ class Bank131Emulator(EmulatorServer):
         self._store.customer_acted(waiting[-1].id)
         self._store.run_deferred()
 
-    async def wait_for_webhooks(self) -> None:
-        """Wait until every queued webhook has been delivered (or given up on)."""
-        await self._webhooks.drain()
+    async def wait_for_webhooks(self, timeout: float = 10.0) -> None:
+        """Wait until every webhook sent so far is delivered or out of retries.
+
+        Raises:
+            TimeoutError: Some are still being delivered after ``timeout`` seconds.
+        """
+        await self.outbox.drain(timeout)
+
+    async def webhooks_delivered(self, timeout: float = 10.0) -> None:
+        """The same as :meth:`wait_for_webhooks`, by the name every emulator has."""
+        await self.outbox.drain(timeout)
 
     async def send_webhook(
         self, payload: Mapping[str, Any] | bytes, *, signature: str | None = None
@@ -235,7 +272,7 @@ class Bank131Emulator(EmulatorServer):
 
     async def close(self) -> None:
         """Stop serving and stop delivering webhooks."""
-        await self._webhooks.close()
+        await self.outbox.close()
         await super().close()
 
     # The application ------------------------------------------------------------

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -77,6 +77,14 @@ def _for_the_payer(request: web.Request) -> bool:
     return request.path == ACS_PATH or request.path.startswith(_ORDER_PAGES)
 
 
+_T = TypeVar("_T")
+
+
+def _given(value: _T, default: _T, older: _T | None) -> _T:
+    """``value``, unless it was left at its default and the older argument name was given."""
+    return older if older is not None and value == default else value
+
+
 def _card(card_number: str, expiry: str) -> Card:
     card = decode_cryptogram(test_cryptogram(card_number, expiry=expiry))
     assert card is not None
@@ -93,12 +101,15 @@ class CloudPaymentsEmulator(EmulatorServer):
 
     Notifications go where :meth:`notify_url` (or the API's
     ``site.notifications_update``) says, signed with ``api_secret``. The
-    :attr:`outbox` delivers them in the background, retried on
-    ``notification_schedule`` (CloudPayments' 1, 2, 5, 10, 30 minutes, times
-    ``notification_time_scale``: 6 ms to 0.18 s by default) until the receiver
-    answers ``{"code": 0}``; ``await emu.notifications_delivered()`` waits for
-    them. A ``Check`` is asked before each payment and a refusal declines it
-    (``ReasonCode`` 5204).
+    :attr:`outbox` delivers them in the background, in the order they happen,
+    retried on ``webhook_schedule`` (CloudPayments' 1, 2, 5, 10, 30 minutes,
+    times ``webhook_time_scale``: 6 ms to 0.18 s by default) until the receiver
+    answers ``{"code": 0}``; ``await emu.notifications_delivered()`` (or
+    ``webhooks_delivered()``, as on every emulator) waits for them.
+    ``webhook_timeout`` is how long an attempt waits for the answer. The older
+    names ``notification_schedule``, ``notification_time_scale`` and
+    ``notification_timeout`` are still accepted. A ``Check`` is asked before
+    each payment and a refusal declines it (``ReasonCode`` 5204).
 
     ``clock`` (a function returning an aware UTC ``datetime``) stands in for
     the current time, so that a test can move a subscription's schedule on.
@@ -111,9 +122,12 @@ class CloudPaymentsEmulator(EmulatorServer):
         api_secret: str = "emulator_api_secret",
         max_concurrency: int | None = 5,
         idempotency_ttl: float = 3600.0,
-        notification_timeout: float = 5.0,
-        notification_schedule: Sequence[float] = RETRY_SCHEDULE,
-        notification_time_scale: float = 1e-4,
+        webhook_timeout: float = 5.0,
+        webhook_schedule: Sequence[float] = RETRY_SCHEDULE,
+        webhook_time_scale: float = 1e-4,
+        notification_timeout: float | None = None,
+        notification_schedule: Sequence[float] | None = None,
+        notification_time_scale: float | None = None,
         clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -125,11 +139,13 @@ class CloudPaymentsEmulator(EmulatorServer):
         """Seconds an answer is replayed for the same ``X-Request-ID`` (the API keeps 1 hour)."""
         self._store = Store(clock)
         self._settings = NotificationSettings()
+        # The notification_* names came first: still accepted, the webhook_* ones win.
         self.outbox = WebhookOutbox(
-            schedule=notification_schedule,
-            time_scale=notification_time_scale,
-            timeout=notification_timeout,
+            schedule=_given(webhook_schedule, RETRY_SCHEDULE, notification_schedule),
+            time_scale=_given(webhook_time_scale, 1e-4, notification_time_scale),
+            timeout=_given(webhook_timeout, 5.0, notification_timeout),
             accepts=accepted_answer,
+            in_order=True,
         )
         """Delivers the notifications; ``duplicate_next()``/``reorder_next()`` make it misbehave."""
         self._notifier = Notifier(self._settings, lambda: self.api_secret, self.outbox)
@@ -245,7 +261,15 @@ class CloudPaymentsEmulator(EmulatorServer):
         return self.outbox.deliveries
 
     async def notifications_delivered(self, timeout: float = 10.0) -> None:
-        """Wait until every notification sent so far is delivered or out of retries."""
+        """Wait until every notification sent so far is delivered or out of retries.
+
+        Raises:
+            TimeoutError: Some are still being delivered after ``timeout`` seconds.
+        """
+        await self.outbox.drain(timeout)
+
+    async def webhooks_delivered(self, timeout: float = 10.0) -> None:
+        """The same as :meth:`notifications_delivered`, by the name every emulator has."""
         await self.outbox.drain(timeout)
 
     # Seeding and playing the other side -------------------------------------------

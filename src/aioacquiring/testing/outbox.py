@@ -9,6 +9,11 @@ milliseconds instead of minutes. Every attempt is recorded for tests to
 inspect, and the outbox can be told to misbehave the way real senders do:
 deliver a webhook twice, or hold one back until the next has gone (out of
 order).
+
+Each emulator builds one with its provider's schedule and what that provider
+counts as accepted (:func:`only_200` for Bank 131 and Alif), and exposes it as
+``emulator.outbox``; the constructor argument ``webhook_time_scale`` is the
+same on all three.
 """
 
 from __future__ import annotations
@@ -21,13 +26,18 @@ import aiohttp
 import attrs
 from yarl import URL
 
-__all__ = ["Attempt", "Delivery", "WebhookOutbox"]
+__all__ = ["Attempt", "Delivery", "WebhookOutbox", "only_200"]
 
 Accepts = Callable[[int, bytes], bool]
 
 
 def _any_2xx(status: int, body: bytes) -> bool:
     return 200 <= status < 300
+
+
+def only_200(status: int, body: bytes) -> bool:
+    """Accepted when the answer is HTTP 200, whatever its body (Bank 131's and Alif's rule)."""
+    return status == 200
 
 
 @attrs.define
@@ -67,6 +77,11 @@ class Delivery:
         """The status of the last attempt (None before the first, or with no answer)."""
         return self.attempts[-1].status if self.attempts else None
 
+    @property
+    def statuses(self) -> list[int | None]:
+        """Each attempt's HTTP status, in order (None where no answer came)."""
+        return [attempt.status for attempt in self.attempts]
+
 
 class WebhookOutbox:
     """Background delivery of one emulator's webhooks.
@@ -76,7 +91,13 @@ class WebhookOutbox:
             (the first attempt goes at once); its length is the number of retries.
         time_scale: Factor applied to the schedule (``0.001``: a minute becomes 60 ms).
         timeout: Seconds an attempt waits for the receiver's answer.
-        accepts: Whether ``(status, body)`` ends the delivery; any 2xx by default.
+        accepts: Whether ``(status, body)`` ends the delivery; any 2xx by default
+            (:func:`only_200` for HTTP 200 only).
+        in_order: Send each webhook's first attempt only once the previous
+            one's first attempt has had its answer, so that a receiver sees
+            them in the order they happened; retries never hold later ones back.
+        record_type: The :class:`Delivery` subclass to record with (a provider's
+            own, adding its names for the event, signature, ...).
     """
 
     def __init__(
@@ -86,6 +107,8 @@ class WebhookOutbox:
         time_scale: float = 1.0,
         timeout: float = 5.0,
         accepts: Accepts = _any_2xx,
+        in_order: bool = False,
+        record_type: type[Delivery] = Delivery,
     ) -> None:
         if time_scale < 0 or any(delay < 0 for delay in schedule):
             raise ValueError("the schedule and time_scale must not be negative")
@@ -93,6 +116,9 @@ class WebhookOutbox:
         self.time_scale = time_scale
         self.timeout = timeout
         self._accepts = accepts
+        self._in_order = in_order
+        self._record = record_type
+        self._last_started: Delivery | None = None
         self._deliveries: list[Delivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -128,7 +154,7 @@ class WebhookOutbox:
         query: str | None = None,
     ) -> Delivery:
         """Queue a webhook for background delivery and return its record."""
-        delivery = Delivery(label, url, method.upper(), dict(headers or {}), body, query)
+        delivery = self._record(label, url, method.upper(), dict(headers or {}), body, query)
         self._deliveries.append(delivery)
         copies = [delivery]
         if self._duplicates:
@@ -142,8 +168,12 @@ class WebhookOutbox:
             return delivery
         for item in copies:
             self._start(item)
-        while self._held:  # what was held back goes after this one
-            self._start(self._held.pop(0), after=delivery)
+        previous = delivery
+        while self._held:  # what was held back goes after this one (in order: one by one)
+            held = self._held.pop(0)
+            self._start(held, after=previous)
+            if self._in_order:
+                previous = held
         return delivery
 
     async def ask(
@@ -161,12 +191,15 @@ class WebhookOutbox:
         For webhooks whose answer decides what the provider does next
         (CloudPayments' ``Check``).
         """
-        delivery = Delivery(label, url, method.upper(), dict(headers or {}), body, query)
+        delivery = self._record(label, url, method.upper(), dict(headers or {}), body, query)
         self._deliveries.append(delivery)
         await self._attempt(delivery)
         return delivery
 
     def _start(self, delivery: Delivery, *, after: Delivery | None = None) -> None:
+        if self._in_order:
+            after = after or self._last_started
+            self._last_started = delivery
         task = asyncio.get_running_loop().create_task(self._deliver(delivery, after))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -230,6 +263,7 @@ class WebhookOutbox:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._held.clear()
+        self._last_started = None
         if self._session is not None:
             await self._session.close()
             self._session = None
