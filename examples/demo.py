@@ -16,6 +16,7 @@ import cloudpayments_notifications
 import cloudpayments_payments
 import cloudpayments_safe_retries
 import cloudpayments_subscriptions
+import web_service
 
 
 async def main() -> None:
@@ -38,6 +39,7 @@ async def main() -> None:
         ("Alif: card-to-card transfers", alif_p2p.main),
         ("Alif: a list, page by page", alif_list.main),
         ("Alif: webhooks into an aiohttp app", alif_webhooks.main),
+        ("A web shop on aiohttp: all three providers, 3-D Secure and webhooks", web_service.main),
         (
             "A Telegram bot (aiogram): /pay answers with a link, the webhook tells the chat",
             bot.main,
