@@ -6,23 +6,30 @@ to the same number, and counts the most requests it ever saw at once), the
 connection pool is reused (connections opened are counted through an aiohttp
 trace), nothing warns about unclosed sessions or connectors, and the memory
 traced by ``tracemalloc`` is back to its starting level after the run.
+
+The emulator runs in a child process (``emulator_process.py``), so that the
+memory measured is the client's alone and the emulator does not share the
+client's event loop; the test reaches it through its admin endpoints.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import json
+import sys
 import time
 import tracemalloc
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import attrs
 
 from aioacquiring import RetryPolicy
-from aioacquiring.testing import EmulatorServer
 
 MEMORY_SLACK = 512 * 1024
 """Bytes the traced memory may differ by after the run (caches warmed, interned strings)."""
@@ -30,12 +37,18 @@ MEMORY_SLACK = 512 * 1024
 
 @attrs.frozen
 class LoadSuite:
-    """A provider's load scenario: an emulator capped at ``cap``, a client, one read call."""
+    """A provider's load scenario: a client from the emulator's credentials, one call.
+
+    ``client(credentials, url, session, cap, retry)`` builds the client;
+    ``prepare(client)`` makes what the calls need; ``call(client, context, n)``
+    is call number ``n``.
+    """
 
     provider: str
-    emulator: Callable[[int], EmulatorServer] = attrs.field(repr=False)
-    client: Callable[[Any, aiohttp.ClientSession, int, RetryPolicy], Any] = attrs.field(repr=False)
-    prepare: Callable[[Any, Any], Awaitable[Any]] = attrs.field(repr=False)
+    client: Callable[[dict[str, Any], str, aiohttp.ClientSession, int, RetryPolicy], Any] = (
+        attrs.field(repr=False)
+    )
+    prepare: Callable[[Any], Awaitable[Any]] = attrs.field(repr=False)
     call: Callable[[Any, Any, int], Awaitable[Any]] = attrs.field(repr=False)
 
 
@@ -70,6 +83,29 @@ class LoadFigures:
         )
 
 
+@contextlib.asynccontextmanager
+async def _emulator(provider: str, cap: int) -> AsyncIterator[dict[str, Any]]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("emulator_process.py")),
+        provider,
+        str(cap),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stdin is not None
+    try:
+        yield json.loads(await asyncio.wait_for(child.stdout.readline(), 30))
+    finally:
+        child.stdin.close()
+        try:
+            await asyncio.wait_for(child.wait(), 10)
+        except asyncio.TimeoutError:
+            child.kill()
+            await child.wait()
+
+
 async def _one_run(suite: LoadSuite, figures: LoadFigures) -> None:
     opened = 0
 
@@ -82,15 +118,18 @@ async def _one_run(suite: LoadSuite, figures: LoadFigures) -> None:
     retry = RetryPolicy(max_retries=0)  # every call must succeed on its own
     remaining = figures.calls
     async with (
-        suite.emulator(figures.cap) as emulator,
+        _emulator(suite.provider, figures.cap) as emulator,
+        aiohttp.ClientSession() as admin,
         aiohttp.ClientSession(trace_configs=[trace]) as session,
-        suite.client(emulator, session, figures.cap, retry) as client,
+        suite.client(
+            emulator["credentials"], emulator["url"], session, figures.cap, retry
+        ) as client,
     ):
-        context = await suite.prepare(client, emulator)
+        context = await suite.prepare(client)
         # A millisecond of latency per request, so that requests overlap at the
-        # emulator (in this one process a handler would otherwise finish before
-        # the next request is read) and the in-flight count means something.
-        emulator.faults.delay_next(figures.calls, seconds=0.001)
+        # emulator and its in-flight count means something.
+        fault = {"kind": "delay", "count": figures.calls, "seconds": 0.001}
+        await admin.post(emulator["url"] + "/_emulator/faults", json=fault)
 
         async def worker() -> None:
             nonlocal remaining
@@ -105,8 +144,9 @@ async def _one_run(suite: LoadSuite, figures: LoadFigures) -> None:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(figures.concurrency)))
         figures.seconds = time.perf_counter() - started
-        figures.max_in_flight_seen = emulator.faults.max_in_flight_seen
-        figures.throttled = emulator.faults.throttled
+        counts = await (await admin.get(emulator["url"] + "/_emulator/requests")).json()
+        figures.max_in_flight_seen = counts["max_in_flight_seen"]
+        figures.throttled = counts["throttled"]
     figures.connections_opened = opened
 
 

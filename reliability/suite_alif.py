@@ -22,6 +22,7 @@ from aioacquiring import RetryPolicy, Timeout
 from aioacquiring.alif import Alif, SessionItem
 from aioacquiring.models.alif import HoldStatus, Interval, SessionStatus
 from aioacquiring.testing import AlifEmulator
+from aioacquiring.testing.alif import TEST_OTP
 
 PAN = "4000000000000002"  # pays and binds without an OTP in the emulator
 AMOUNT = 1_000_000  # 10,000.00 in minor units
@@ -164,21 +165,19 @@ SUITE = Suite(
 
 
 def _load_client(
-    emulator: AlifEmulator, session: aiohttp.ClientSession, cap: int, retry: RetryPolicy
+    credentials: dict[str, Any],
+    url: str,
+    session: aiohttp.ClientSession,
+    cap: int,
+    retry: RetryPolicy,
 ) -> Alif:
-    return Alif(
-        token=emulator.token,
-        secret_key=emulator.secret_key,
-        base_url=emulator.url,
-        session=session,
-        max_concurrency=cap,
-        retry=retry,
-    )
+    return Alif(**credentials, base_url=url, session=session, max_concurrency=cap, retry=retry)
 
 
-async def _load_prepare(client: Alif, emulator: AlifEmulator) -> str:
-    card = emulator.add_card(PAN)
-    payment = await client.debit.payment_create(amount=AMOUNT, card_token=card)
+async def _load_prepare(client: Alif) -> str:
+    card = await client.card.token_create(pan=PAN, exp="1230")
+    await client.card.token_confirm(card_token=card.card_token, otp=TEST_OTP)
+    payment = await client.debit.payment_create(amount=AMOUNT, card_token=card.card_token)
     return str(payment.id)
 
 
@@ -188,7 +187,6 @@ async def _load_call(client: Alif, payment_id: str, n: int) -> Any:
 
 LOAD = LoadSuite(
     provider="alif",
-    emulator=lambda cap: AlifEmulator(max_concurrency=cap),
     client=_load_client,
     prepare=_load_prepare,
     call=_load_call,

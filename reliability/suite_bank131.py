@@ -171,12 +171,16 @@ SUITE = Suite(
 
 
 def _load_client(
-    emulator: Bank131Emulator, session: aiohttp.ClientSession, cap: int, retry: RetryPolicy
+    credentials: dict[str, Any],
+    url: str,
+    session: aiohttp.ClientSession,
+    cap: int,
+    retry: RetryPolicy,
 ) -> Bank131:
-    return Bank131(**emulator.client_kwargs(), session=session, max_concurrency=cap, retry=retry)
+    return Bank131(**credentials, base_url=url, session=session, max_concurrency=cap, retry=retry)
 
 
-async def _load_prepare(client: Bank131, emulator: Bank131Emulator) -> str:
+async def _load_prepare(client: Bank131) -> str:
     result = await _init_payout(client, {}, None)
     return str(result.session_id)
 
@@ -187,7 +191,6 @@ async def _load_call(client: Bank131, session_id: str, n: int) -> Any:
 
 LOAD = LoadSuite(
     provider="bank131",
-    emulator=lambda cap: Bank131Emulator(max_concurrency=cap),
     client=_load_client,
     prepare=_load_prepare,
     call=_load_call,

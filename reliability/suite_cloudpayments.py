@@ -256,20 +256,26 @@ subscriptions and invoices (a duplicate of either would charge twice)."""
 
 
 def _load_client(
-    emulator: CloudPaymentsEmulator, session: aiohttp.ClientSession, cap: int, retry: RetryPolicy
+    credentials: dict[str, Any],
+    url: str,
+    session: aiohttp.ClientSession,
+    cap: int,
+    retry: RetryPolicy,
 ) -> CloudPayments:
     return CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
-        session=session,
-        max_concurrency=cap,
-        retry=retry,
+        **credentials, base_url=url, session=session, max_concurrency=cap, retry=retry
     )
 
 
-async def _load_prepare(client: CloudPayments, emulator: CloudPaymentsEmulator) -> int:
-    return await _payment(client, emulator, 0)
+async def _load_prepare(client: CloudPayments) -> int:
+    result = await client.payments.cards_charge(
+        amount=AMOUNT,
+        ip_address="127.0.0.1",
+        card_cryptogram_packet=test_cryptogram(CARD),
+        invoice_id="load",
+    )
+    assert isinstance(result, Accepted)
+    return result.transaction_id
 
 
 async def _load_call(client: CloudPayments, transaction_id: int, n: int) -> Any:
@@ -280,7 +286,6 @@ async def _load_call(client: CloudPayments, transaction_id: int, n: int) -> Any:
 
 LOAD = LoadSuite(
     provider="cloudpayments",
-    emulator=lambda cap: CloudPaymentsEmulator(max_concurrency=cap),
     client=_load_client,
     prepare=_load_prepare,
     call=_load_call,
