@@ -16,10 +16,11 @@ from typing import Any
 import attrs
 
 from aioacquiring.testing._wire import dumps
+from aioacquiring.testing.outbox import Attempt, WebhookOutbox
 from aioacquiring.testing.outbox import Delivery as OutboxDelivery
-from aioacquiring.testing.outbox import WebhookOutbox
 
-__all__ = ["RETRY_SCHEDULE", "SIGNATURE_HEADER", "Delivery", "WebhookSender"]
+# Attempt is named here too: the records' inherited annotations mention it (pdoc reads them).
+__all__ = ["RETRY_SCHEDULE", "SIGNATURE_HEADER", "Attempt", "Delivery", "WebhookSender"]
 
 SIGNATURE_HEADER = "X-PARTNER-SIGN"
 
