@@ -15,6 +15,16 @@ from typing import Any
 import attrs
 from aiohttp import web
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+"""Any JSON value: what a malformed answer may hold where the provider promised structure."""
 
 KEEP = 5
 """How many offending cases a figure keeps for the report."""
@@ -160,7 +170,6 @@ class WebhookTarget:
 def fuzz_webhooks(target: WebhookTarget, examples: int) -> FuzzFigures:
     """Valid webhooks must be accepted; every mutation refused unless it means the same."""
     from hypothesis import given
-    from hypothesis import strategies as st
 
     figures = FuzzFigures(target.provider, "webhooks")
 
@@ -225,7 +234,6 @@ def fuzz_client_answers(
 ) -> FuzzFigures:
     """Whatever the server answers, each call gives a typed result or a typed error."""
     from hypothesis import given
-    from hypothesis import strategies as st
 
     figures = FuzzFigures(provider, "malformed answers")
     with ScriptedServer() as server:

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from fuzz import Answer, FuzzFigures, WebhookTarget, fuzz_client_answers, fuzz_webhooks
+from fuzz import JSON, Answer, FuzzFigures, WebhookTarget, fuzz_client_answers, fuzz_webhooks
 from hypothesis import strategies as st
 
 from aioacquiring import AcquiringError, RetryPolicy
@@ -71,15 +71,6 @@ def fuzz_alif_webhooks(examples: int) -> FuzzFigures:
 def fuzz_alif_webhooks_base64(examples: int) -> FuzzFigures:
     """The same with base64 signatures, which Alif's webhooks may carry too."""
     return fuzz_webhooks(TARGET_BASE64, examples)
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 
 
 @st.composite

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fuzz import Answer, FuzzFigures, WebhookTarget, fuzz_client_answers, fuzz_webhooks
+from fuzz import JSON, Answer, FuzzFigures, WebhookTarget, fuzz_client_answers, fuzz_webhooks
 from hypothesis import strategies as st
 
 from aioacquiring import AcquiringError, RetryPolicy
@@ -65,15 +65,6 @@ TARGET = WebhookTarget(
 def fuzz_bank131_webhooks(examples: int) -> FuzzFigures:
     """Forged, mutated and valid Bank 131 webhooks through the SDK's verifier."""
     return fuzz_webhooks(TARGET, examples)
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 
 
 @st.composite

@@ -78,35 +78,31 @@ def _token_call(name: str, path: str, method: str) -> MoneyCall:
     return MoneyCall(name, path, _saved_token, invoke, lambda emu, ctx: _charges(emu, ctx[0]))
 
 
-async def _hold(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> int:
-    result = await client.payments.cards_auth(
+async def _pay(client: CloudPayments, n: int, *, hold: bool, card: str = CARD) -> Any:
+    """A charge (or a hold) for logical call ``n``, made without faults."""
+    method = client.payments.cards_auth if hold else client.payments.cards_charge
+    return await method(
         amount=AMOUNT,
         ip_address="127.0.0.1",
-        card_cryptogram_packet=test_cryptogram(CARD),
+        card_cryptogram_packet=test_cryptogram(card),
         invoice_id=_invoice(n),
     )
+
+
+async def _hold(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> int:
+    result = await _pay(client, n, hold=True)
     assert isinstance(result, Accepted)
     return result.transaction_id
 
 
 async def _payment(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> int:
-    result = await client.payments.cards_charge(
-        amount=AMOUNT,
-        ip_address="127.0.0.1",
-        card_cryptogram_packet=test_cryptogram(CARD),
-        invoice_id=_invoice(n),
-    )
+    result = await _pay(client, n, hold=False)
     assert isinstance(result, Accepted)
     return result.transaction_id
 
 
 async def _challenge(client: CloudPayments, emulator: CloudPaymentsEmulator, n: int) -> Any:
-    result = await client.payments.cards_charge(
-        amount=AMOUNT,
-        ip_address="127.0.0.1",
-        card_cryptogram_packet=test_cryptogram("4242424242424242"),
-        invoice_id=_invoice(n),
-    )
+    result = await _pay(client, n, hold=False, card="4242424242424242")
     assert isinstance(result, ThreeDSecureRequired)
     return result.transaction_id, emulator.pa_res_for(result.transaction_id)
 
@@ -268,12 +264,7 @@ def _load_client(
 
 
 async def _load_prepare(client: CloudPayments) -> int:
-    result = await client.payments.cards_charge(
-        amount=AMOUNT,
-        ip_address="127.0.0.1",
-        card_cryptogram_packet=test_cryptogram(CARD),
-        invoice_id="load",
-    )
+    result = await _pay(client, 0, hold=False)
     assert isinstance(result, Accepted)
     return result.transaction_id
 
