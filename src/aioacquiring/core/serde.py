@@ -91,6 +91,12 @@ def parse_datetime(text: str) -> datetime:
             if quick.tzinfo is None:
                 return quick.replace(tzinfo=timezone.utc)
             return quick.astimezone(timezone.utc)
+    if text.startswith("/Date(") and text.endswith(")/"):
+        # CloudPayments' .NET form, often six times in one transaction: no regex needed
+        # when it holds plain epoch milliseconds (an offset, if any, is informative only).
+        digits = text[6:-2].split("+", 1)[0]
+        if digits.isdigit():
+            return _EPOCH + timedelta(milliseconds=int(digits))
     text = text.strip()
     net = _NET_DATE.match(text)
     if net:
