@@ -79,7 +79,9 @@ class Transport:
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         cached = self._timeouts.get(timeout)
         if cached is None:
-            cached = aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
+            # sock_connect bounds opening a socket (and its TLS handshake) only; a `connect`
+            # timeout would also wrap taking a pooled connection, a timer on every call.
+            cached = aiohttp.ClientTimeout(total=timeout.total, sock_connect=timeout.connect)
             self._timeouts[timeout] = cached
         return cached
 
