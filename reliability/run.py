@@ -28,10 +28,10 @@ from fuzz import FuzzFigures, fuzz_table
 from harness import Suite, Tally, run_suite, table
 from load import LoadFigures, LoadSuite, load_table, run_load
 
-SUITES: dict[str, Suite] = {
-    "cloudpayments": suite_cloudpayments.SUITE,
-    "bank131": suite_bank131.SUITE,
-    "alif": suite_alif.SUITE,
+SUITES: dict[str, tuple[Suite, ...]] = {
+    "cloudpayments": (suite_cloudpayments.SUITE,),
+    "bank131": suite_bank131.SUITES,
+    "alif": (suite_alif.SUITE,),
 }
 LOADS: dict[str, LoadSuite] = {
     "cloudpayments": suite_cloudpayments.LOAD,
@@ -55,7 +55,7 @@ CLIENT_CAP = 30  # a live CloudPayments terminal's limit
 
 async def run(names: list[str], repeat: int) -> list[Tally]:
     """Run the named providers' fault suites one after the other."""
-    return [await run_suite(SUITES[name], repeat=repeat) for name in names]
+    return [await run_suite(suite, repeat=repeat) for name in names for suite in SUITES[name]]
 
 
 async def load(names: list[str], calls: int) -> list[LoadFigures]:

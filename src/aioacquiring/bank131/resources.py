@@ -154,7 +154,7 @@ SESSION_CANCEL = Operation(
     path="/session/cancel",
     decode=decode_session,
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 SESSION_CAPTURE = Operation(
@@ -202,7 +202,7 @@ SESSION_MULTI_CREATE_NOMINAL = Operation(
     path="/session/multi/create/nominal",
     decode=decode_session,
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 SESSION_MULTI_INIT_PAYMENT_NOMINAL = Operation(
@@ -234,7 +234,7 @@ SESSION_MULTI_CREATE_RKO = Operation(
     path="/session/multi/create/rko",
     decode=decode_session,
     http_method="POST",
-    moves_money=False,
+    moves_money=True,
     dedupe=True,
 )
 SESSION_MULTI_START_PAYMENT_RKO = Operation(
@@ -1021,7 +1021,7 @@ class SessionMethods:
     ) -> SessionResult:
         """Cancel the session's operation instead of confirming or capturing it.
 
-        ``POST /session/cancel``
+        ``POST /session/cancel`` -- moves money.
 
         Args:
             session_id: The session's id (`ps_...`).
@@ -1193,7 +1193,7 @@ class SessionMethods:
     ) -> SessionResult:
         """Escrow (nominal account): create a session holding several payments and payouts.
 
-        ``POST /session/multi/create/nominal``
+        ``POST /session/multi/create/nominal`` -- moves money.
 
         Args:
             payment_list: The payments (written `acquiring_payments` in API v1).
@@ -1344,7 +1344,7 @@ class SessionMethods:
     ) -> SessionResult:
         """Settlement account (RKO): create a session holding several payments and payouts.
 
-        ``POST /session/multi/create/rko``
+        ``POST /session/multi/create/rko`` -- moves money.
 
         Args:
             payment_list: The payments (written `acquiring_payments` in API v1).
