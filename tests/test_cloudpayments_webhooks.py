@@ -331,3 +331,16 @@ def test_a_query_string_that_is_not_ascii_is_refused_with_a_typed_error(query: s
             api_secret="wrong",
             query=query,
         )
+
+
+def test_a_get_notification_in_windows_1251_needs_the_configured_encoding() -> None:
+    # "В\xa0" in Windows-1251 is the bytes C2 A0, which are also valid UTF-8 (for "\xa0"):
+    # a query string names no charset, so only the site setting can tell them apart.
+    query = urlencode({"TransactionId": "1", "Name": "В\xa0"}, encoding="windows-1251")
+    headers = {"Content-HMAC": sign(query.encode())}
+    told = webhooks.verify_and_parse(
+        "Pay", headers, b"", api_secret=SECRET, query=query, encoding="Windows1251"
+    )
+    guessed = webhooks.verify_and_parse("Pay", headers, b"", api_secret=SECRET, query=query)
+    assert told.name == "В\xa0"
+    assert guessed.name == "\xa0"

@@ -107,17 +107,24 @@ class CloudPayments(CloudPaymentsAPI):
         raw_body: bytes,
         *,
         query: str | None = None,
+        encoding: str | None = None,
     ) -> Notification:
         """Verify a notification with this client's API Secret and parse it (see ``webhooks``)."""
         return webhooks.verify_and_parse(
-            kind, headers, raw_body, api_secret=self._api_secret, query=query
+            kind, headers, raw_body, api_secret=self._api_secret, query=query, encoding=encoding
         )
 
     def notification_handler(
-        self, kind: NotificationType | str, callback: webhooks.Callback
+        self,
+        kind: NotificationType | str,
+        callback: webhooks.Callback,
+        *,
+        encoding: str | None = None,
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         """An aiohttp handler for one notification type's URL (see ``webhooks``)."""
-        return webhooks.notification_handler(kind, callback, api_secret=self._api_secret)
+        return webhooks.notification_handler(
+            kind, callback, api_secret=self._api_secret, encoding=encoding
+        )
 
     def __repr__(self) -> str:
         return f"CloudPayments(public_id={self._public_id!r}, base_url={self.base_url!r})"

@@ -126,6 +126,7 @@ _CHARSETS = {
     "utf-8": "utf-8",
     "utf8": "utf-8",
     "windows-1251": "windows-1251",
+    "windows1251": "windows-1251",
     "cp1251": "windows-1251",
 }
 
@@ -150,7 +151,9 @@ def _form_fields(raw: bytes, charset: str | None = None) -> dict[str, str]:
     raise InvalidNotificationError("the notification is neither UTF-8 nor Windows-1251")
 
 
-def _fields(raw_body: bytes, content_type: str | None, query: str | None) -> dict[str, Any]:
+def _fields(
+    raw_body: bytes, content_type: str | None, query: str | None, encoding: str | None
+) -> dict[str, Any]:
     stripped = raw_body.strip()
     if (content_type or "").startswith("application/json") or stripped.startswith(b"{"):
         try:
@@ -160,9 +163,8 @@ def _fields(raw_body: bytes, content_type: str | None, query: str | None) -> dic
         if not isinstance(data, dict):
             raise InvalidNotificationError("the notification's JSON is not an object")
         return data
-    if raw_body:
-        return _form_fields(raw_body, _declared_charset(content_type))
-    return _form_fields(_query_bytes(query or ""))
+    charset = _declared_charset(content_type) or _CHARSETS.get((encoding or "").lower())
+    return _form_fields(raw_body if raw_body else _query_bytes(query or ""), charset)
 
 
 def parse(
@@ -171,18 +173,25 @@ def parse(
     *,
     content_type: str | None = None,
     query: str | None = None,
+    encoding: str | None = None,
 ) -> Notification:
     """Read a (verified) notification into its typed model.
 
     Empty strings become None, identifiers stay strings (leading zeros
     survive), ``DateTime`` becomes an aware UTC datetime, amounts Decimal, and
     ``Data`` is decoded from its JSON string.
+
+    ``encoding`` is the one set for this notification type in the site's
+    settings (``"UTF8"`` or ``"Windows1251"``). A form body says its charset
+    in ``Content-Type``; a GET query string does not, and some Windows-1251
+    text is valid UTF-8 too, so set it when GET notifications use Windows-1251.
+    Without either, UTF-8 is tried first, then Windows-1251.
     """
     try:
         model = MODELS[NotificationType(kind)]
     except ValueError as exc:
         raise InvalidNotificationError(f"unknown notification type {kind!r}") from exc
-    fields = {k: v for k, v in _fields(raw_body, content_type, query).items() if v != ""}
+    fields = {k: v for k, v in _fields(raw_body, content_type, query, encoding).items() if v != ""}
     data = fields.get("Data")
     if isinstance(data, str):
         # Not JSON: keep the text the merchant sent.
@@ -203,17 +212,24 @@ def verify_and_parse(
     *,
     api_secret: str,
     query: str | None = None,
+    encoding: str | None = None,
 ) -> Notification:
-    """Verify the signature, then parse: the one call a handler needs."""
+    """Verify the signature, then parse: the one call a handler needs (``encoding``: see parse)."""
     verify(headers, raw_body, api_secret=api_secret, query=query)
-    return parse(kind, raw_body, content_type=headers.get("Content-Type"), query=query)
+    return parse(
+        kind, raw_body, content_type=headers.get("Content-Type"), query=query, encoding=encoding
+    )
 
 
 Callback = Callable[[Any], Awaitable[CheckAnswer | int | None]]
 
 
 def notification_handler(
-    kind: NotificationType | str, callback: Callback, *, api_secret: str
+    kind: NotificationType | str,
+    callback: Callback,
+    *,
+    api_secret: str,
+    encoding: str | None = None,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """Make an aiohttp handler for one notification type's URL.
 
@@ -222,6 +238,7 @@ def notification_handler(
     :class:`CheckAnswer` to refuse the payment. A forged notification gets HTTP
     401 and a malformed one HTTP 400, and neither reaches the callback; a
     callback that raises gets HTTP 500, so CloudPayments delivers it again.
+    ``encoding`` is the type's encoding in the site settings (see :func:`parse`).
     """
     notification_type = NotificationType(kind)
 
@@ -230,7 +247,12 @@ def notification_handler(
         query = request.rel_url.raw_query_string or None
         try:
             notification = verify_and_parse(
-                notification_type, request.headers, raw_body, api_secret=api_secret, query=query
+                notification_type,
+                request.headers,
+                raw_body,
+                api_secret=api_secret,
+                query=query,
+                encoding=encoding,
             )
         except SignatureVerificationError as exc:
             return web.json_response({"code": 401, "message": exc.message}, status=401)
