@@ -17,6 +17,7 @@ would: the same call again under ``error.idempotency_key``, faults cleared.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -201,6 +202,7 @@ async def _scenario(
             got_result = True
         except AcquiringError as error:
             tally.problems.append(f"{label}: resuming failed: {type(error).__name__}: {error}")
+    await _settle(emulator)
     effects = call.effects(emulator, context)
     if effects > 1:
         tally.double_charges += 1
@@ -208,6 +210,20 @@ async def _scenario(
     if not got_result or effects == 0:
         tally.lost_results += 1
         tally.problems.append(f"{label}: no result (effects held: {effects})")
+
+
+async def _settle(emulator: Any) -> None:
+    """Wait (2 s at most) until the emulator holds no request before effects are counted.
+
+    A request the emulator was still holding when the client gave up ("read
+    timeout") is handled later; counting only once it has landed is what lets
+    a late duplicate be seen. (The read-back of a keyless call happens before
+    this, racing such a request, as a real caller's would.)
+    """
+    for _ in range(200):  # polled: the emulator signals nothing when it goes idle
+        if not emulator.faults.in_flight:
+            return
+        await asyncio.sleep(0.01)
 
 
 def table(tallies: Sequence[Tally]) -> str:

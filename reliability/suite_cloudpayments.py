@@ -1,4 +1,19 @@
-"""CloudPayments' money calls for the reliability harness."""
+"""CloudPayments' money calls for the reliability harness.
+
+Every money method carries an ``X-Request-ID`` the SDK fixes before the first
+attempt, so each is retried (and resumed) under it. Left out, as not money:
+``payments.qr_sbp_link`` and ``payments.qr_sbp_image``. A duplicate SBP link
+is one whose answer was lost, so neither the merchant nor the payer ever sees
+it; the payer can pay only the link the caller got, and the orphan expires
+unpaid: it cannot become a second payment. (The SDK retries them without a key
+after a lost answer; a caller who wants one link per order passes
+``idempotency_key=``, which CloudPayments dedupes.)
+
+Every call here is *settled* before its effects are counted: once it has a
+result, it waits until no request is left in flight at the emulator,
+so that a delayed duplicate is counted rather than landing unseen after the
+scenario has been judged.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +27,13 @@ from load import LoadSuite
 
 from aioacquiring import RetryPolicy, Timeout
 from aioacquiring.cloudpayments import Accepted, CloudPayments, ThreeDSecureRequired
-from aioacquiring.models.cloudpayments import SubscriptionInterval, TrInitiatorCode
+from aioacquiring.models.cloudpayments import (
+    CustomerReceipt,
+    ReceiptItem,
+    ReceiptType,
+    SubscriptionInterval,
+    TrInitiatorCode,
+)
 from aioacquiring.models.common import Currency
 from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
 
@@ -147,6 +168,7 @@ def _counts(emulator: CloudPaymentsEmulator) -> dict[str, int]:
         "transactions": len(emulator.transactions),
         "subscriptions": len(emulator.subscriptions),
         "orders": len(emulator.orders),
+        "receipts": len(emulator.receipts),
     }
 
 
@@ -202,6 +224,31 @@ async def _invoice_order(client: CloudPayments, context: Any, key: str | None) -
     return await client.orders.create(amount=AMOUNT, description="Invoice", idempotency_key=key)
 
 
+RECEIPT = CustomerReceipt(
+    items=[
+        ReceiptItem(
+            label="Monthly box",
+            price=AMOUNT,
+            quantity=Decimal("1"),
+            amount=AMOUNT,
+            vat=20,
+        )
+    ],
+    taxation_system=0,
+    email="payer@example.com",
+)
+"""A minimal valid receipt: one line, paid in full."""
+
+
+async def _receipt(client: CloudPayments, context: Any, key: str | None) -> Any:
+    return await client.kkt.receipt(
+        type=ReceiptType.INCOME,
+        customer_receipt=RECEIPT,
+        account_id=context["account"],
+        idempotency_key=key,
+    )
+
+
 SUITE = Suite(
     provider="cloudpayments",
     emulator=lambda: CloudPaymentsEmulator(max_concurrency=None),
@@ -245,10 +292,12 @@ SUITE = Suite(
             _new("subscriptions"),
         ),
         MoneyCall("orders.create", "/orders/create", _before, _invoice_order, _new("orders")),
+        # A duplicate fiscal receipt is reported to the tax service.
+        MoneyCall("kkt.receipt", "/kkt/receipt", _before, _receipt, _new("receipts")),
     ),
 )
 """CloudPayments: charges, holds, token charges, confirmations, voids, refunds, payouts,
-subscriptions and invoices (a duplicate of either would charge twice)."""
+subscriptions, invoices (a duplicate would charge twice) and fiscal receipts."""
 
 
 def _load_client(

@@ -70,3 +70,14 @@ def test_the_fuzzer_counts_forgeries_when_verification_is_switched_off(
     broken = fuzz_cloudpayments.fuzz_webhooks(120)
     assert broken.forgeries_accepted > 0
     assert not broken.clean
+
+
+async def test_a_late_duplicate_of_a_partial_alif_refund_is_counted() -> None:
+    import suite_alif
+
+    # Alif's refunds carry no external_id: read back after a timeout, a refund the
+    # provider still holds cannot be seen, and a second partial refund lands twice.
+    suite = attrs.evolve(suite_alif.SUITE, calls=suite_alif.PARTIAL_REFUNDS)
+    faults = [f for f in harness.FAULTS if f.name == "read timeout"]
+    tally = await harness.run_suite(suite, faults=faults)
+    assert tally.double_charges == len(suite_alif.PARTIAL_REFUNDS)

@@ -193,8 +193,10 @@ class Alif(AlifAPI):
         safe = READ in operation.flags or bool(key and operation.dedupe)
         if would_retry and error.outcome_unknown and not safe:
             error.message += (
-                "; not retried: Alif may have done it, and the call carries no external_id "
-                "for Alif to dedupe a repeat -- read the object back before trying again"
+                "; not retried: Alif may have done it, or may still be doing it, and the call "
+                "carries no external_id for Alif to dedupe a repeat -- read the object back, "
+                "and repeat a partial refund or reversal only once no request can still be in "
+                "flight (or refund the remainder in full, which cannot land twice)"
             )
             return None
         return super()._retry_delay(operation, error, key, attempt, policy)

@@ -221,7 +221,8 @@ class BaseClient:
         if operation.moves_money and error.outcome_unknown and not (key and operation.dedupe):
             error.message += (
                 "; not retried: the call moves money and carried no idempotency key, so the "
-                "provider may have processed it -- look the payment up before trying again"
+                "provider may have processed it, or may still be processing it -- look the "
+                "payment up before trying again"
             )
             return None
         if isinstance(error, RateLimitError) and error.retry_after is not None:
