@@ -23,6 +23,12 @@ from aioacquiring.cloudpayments import (
 )
 from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
 
+
+def text(value: object) -> str:
+    """An enum member as the provider writes it (``Completed``), anything else as is."""
+    return str(getattr(value, "value", value))
+
+
 TERM_URL = "https://shop.example/3ds/callback"
 
 
@@ -30,7 +36,7 @@ def describe(result: PaymentResult) -> str:
     """One line per outcome: the three cases a shop has to handle."""
     match result:
         case Accepted():
-            return f"accepted: transaction {result.transaction_id}, status {result.status}"
+            return f"accepted: transaction {result.transaction_id}, status {text(result.status)}"
         case Declined():
             return (
                 f"declined: transaction {result.transaction_id}, reason {result.reason_code} "
@@ -102,7 +108,10 @@ async def run(client: CloudPayments) -> None:
     if isinstance(hold, Accepted):
         await client.payments.confirm(transaction_id=hold.transaction_id, amount=Decimal("4200.00"))
         confirmed = await client.payments.get(transaction_id=hold.transaction_id)
-        print(f"   confirmed 4200.00 of it -> status {confirmed.status}, amount {confirmed.amount}")
+        print(
+            f"   confirmed 4200.00 of it -> status {text(confirmed.status)}, "
+            f"amount {confirmed.amount}"
+        )
 
     paid = await client.payments.find(invoice_id="order-1001")
     refund = await client.payments.refund(transaction_id=paid.transaction_id, amount=Decimal("90"))
@@ -115,7 +124,7 @@ async def run(client: CloudPayments) -> None:
     ):
         print(
             f"   {transaction.transaction_id}  {transaction.invoice_id:<11} "
-            f"{transaction.amount:>8} {transaction.currency}  {transaction.status}"
+            f"{transaction.amount:>8} {text(transaction.currency)}  {text(transaction.status)}"
         )
 
 
