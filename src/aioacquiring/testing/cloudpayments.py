@@ -207,6 +207,18 @@ class CloudPaymentsEmulator(EmulatorServer):
             for link in self._sbp.items
         ]
 
+    def inspect(self) -> dict[str, Any]:
+        """What the emulator holds, as JSON-able data (served at ``/_emulator/state``)."""
+        return {
+            "transactions": self.transactions,
+            "refunds": self.refunds,
+            "subscriptions": self.subscriptions,
+            "orders": self.orders,
+            "receipts": self.receipts,
+            "sbp_links": self.sbp_links,
+            "replayed_requests": self.replayed_requests,
+        }
+
     @property
     def replayed_requests(self) -> int:
         """Requests answered from the idempotency store instead of being processed."""
