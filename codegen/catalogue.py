@@ -268,13 +268,18 @@ def render_resources(
             ]
             call_args = "max_items=max_items, prefetch=prefetch, timeout=timeout, retry=retry"
             runner = "paginate"
-        else:
+        elif settings.get("dedupe"):
             extra = [
                 "idempotency_key: str | None = None",
                 "timeout: float | Timeout | None = None",
                 "retry: RetryPolicy | None = None",
             ]
             call_args = "idempotency_key=idempotency_key, timeout=timeout, retry=retry"
+            runner = "call"
+        else:
+            # The provider cannot dedupe this call: offering a key would only invite an error.
+            extra = ["timeout: float | Timeout | None = None", "retry: RetryPolicy | None = None"]
+            call_args = "timeout=timeout, retry=retry"
             runner = "call"
         for name in [e.split(":")[0] for e in extra]:
             args_doc.append((name, COMMON_ARGS_DOC[name]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -27,6 +28,8 @@ from aioacquiring.alif import (
     UnprocessableEntityError,
     sign,
 )
+from aioacquiring.alif.resources import CHECKOUT_PAYMENT_REFUND
+from aioacquiring.models.alif import PaymentRefundRequest
 from aioacquiring.testing.alif import AlifEmulator
 
 from .test_alif_support import EXP, ITEMS, NO_OTP_CARD, client_for
@@ -162,8 +165,13 @@ async def test_reused_external_id_with_other_parameters_is_a_conflict(emu: AlifE
 
 async def test_idempotency_key_is_refused_where_alif_cannot_dedupe(emu: AlifEmulator) -> None:
     async with client_for(emu) as alif:
+        # The generated method does not offer the keyword at all ...
+        assert "idempotency_key" not in inspect.signature(alif.checkout.payment_refund).parameters
+        assert "idempotency_key" in inspect.signature(alif.debit.payment_create).parameters
+        # ... and a key forced through the generic call is refused before anything is sent.
+        request = PaymentRefundRequest(payment_id="pay_1")
         with pytest.raises(InvalidInputError) as caught:
-            await alif.checkout.payment_refund(payment_id="pay_1", idempotency_key="refund-1")
+            await alif.call(CHECKOUT_PAYMENT_REFUND, request, idempotency_key="refund-1")
     assert caught.value.field == "idempotency_key"
     assert emu.requests_seen() == 0
 

@@ -362,7 +362,6 @@ class CardMethods:
         pan: str,
         exp: str,
         phone: str | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Card:
@@ -376,16 +375,12 @@ class CardMethods:
             exp: Derived: the card's expiry as MMYY, month 01-12.
             phone: Derived: the holder's phone (digits, `998901234567`) when it is not the one
                 the bank has for the card.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CARD_TOKEN_CREATE,
             CardTokenCreateRequest(pan=pan, exp=exp, phone=phone),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -395,7 +390,6 @@ class CardMethods:
         *,
         card_token: str,
         otp: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Card:
@@ -406,16 +400,12 @@ class CardMethods:
         Args:
             card_token: Derived: the token `card.token.create` returned.
             otp: Derived: the one-time code from the SMS.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CARD_TOKEN_CONFIRM,
             CardTokenConfirmRequest(card_token=card_token, otp=otp),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -424,7 +414,6 @@ class CardMethods:
         self,
         *,
         card_token: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Card:
@@ -434,18 +423,11 @@ class CardMethods:
 
         Args:
             card_token: Derived: the card's token.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            CARD_TOKEN_GET,
-            CardTokenRequest(card_token=card_token),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            CARD_TOKEN_GET, CardTokenRequest(card_token=card_token), timeout=timeout, retry=retry
         )
 
     def token_list(
@@ -483,7 +465,6 @@ class CardMethods:
         self,
         *,
         card_token: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -493,18 +474,11 @@ class CardMethods:
 
         Args:
             card_token: Derived: the card's token.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            CARD_TOKEN_DELETE,
-            CardTokenRequest(card_token=card_token),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            CARD_TOKEN_DELETE, CardTokenRequest(card_token=card_token), timeout=timeout, retry=retry
         )
 
 
@@ -523,7 +497,6 @@ class CheckoutMethods:
         webhook_url: str | None = None,
         meta: builtins.dict[str, Any] | None = None,
         epos: str | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Session:
@@ -540,9 +513,6 @@ class CheckoutMethods:
             meta: Seed: the merchant's own data, returned with the session and its payment.
             epos: Seed: the merchant terminal (e-POS) to pay into, when the merchant has
                 several.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
@@ -556,7 +526,6 @@ class CheckoutMethods:
                 meta=meta,
                 epos=epos,
             ),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -565,7 +534,6 @@ class CheckoutMethods:
         self,
         *,
         session_ref: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Session:
@@ -575,16 +543,12 @@ class CheckoutMethods:
 
         Args:
             session_ref: Derived: the session to read.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CHECKOUT_SESSION_GET,
             SessionGetRequest(session_ref=session_ref),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -632,7 +596,6 @@ class CheckoutMethods:
         session_ref: str,
         pan: str,
         exp: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -645,16 +608,12 @@ class CheckoutMethods:
             pan: Seed: the card number, 16 to 19 digits, Luhn-valid (checked before sending;
                 never logged).
             exp: Seed: the card's expiry as MMYY (`1024`), month 01-12.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CHECKOUT_PAYMENT_CREATE,
             CheckoutPaymentCreateRequest(session_ref=session_ref, pan=pan, exp=exp),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -664,7 +623,6 @@ class CheckoutMethods:
         *,
         payment_id: str,
         otp: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -675,16 +633,12 @@ class CheckoutMethods:
         Args:
             payment_id: Derived: the payment waiting for its OTP.
             otp: Derived: the one-time code from the SMS (digits; never logged).
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CHECKOUT_PAYMENT_CONFIRM,
             PaymentConfirmRequest(payment_id=payment_id, otp=otp),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -693,7 +647,6 @@ class CheckoutMethods:
         self,
         *,
         payment_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -703,16 +656,12 @@ class CheckoutMethods:
 
         Args:
             payment_id: Derived: the payment to read.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CHECKOUT_PAYMENT_GET,
             PaymentGetRequest(payment_id=payment_id),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -722,7 +671,6 @@ class CheckoutMethods:
         *,
         payment_id: str,
         amount: int | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -734,16 +682,12 @@ class CheckoutMethods:
             payment_id: Derived: the payment to refund.
             amount: Derived: how much to refund, in minor units; the whole remainder when
                 omitted.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             CHECKOUT_PAYMENT_REFUND,
             PaymentRefundRequest(payment_id=payment_id, amount=amount),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -807,7 +751,6 @@ class DebitMethods:
         *,
         payment_id: str | None = None,
         external_id: str | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -818,16 +761,12 @@ class DebitMethods:
         Args:
             payment_id: Derived: Alif's identifier of the payment.
             external_id: Derived: the merchant's identifier the debit was made with.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             DEBIT_PAYMENT_GET,
             DebitPaymentGetRequest(payment_id=payment_id, external_id=external_id),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -837,7 +776,6 @@ class DebitMethods:
         *,
         payment_id: str,
         amount: int | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -849,16 +787,12 @@ class DebitMethods:
             payment_id: Derived: the payment to reverse.
             amount: Derived: how much to give back, in minor units; the whole remainder when
                 omitted.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             DEBIT_PAYMENT_REVERSE,
             DebitPaymentReverseRequest(payment_id=payment_id, amount=amount),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -943,7 +877,6 @@ class DebitMethods:
         *,
         hold_id: str,
         amount: int | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Payment:
@@ -954,16 +887,12 @@ class DebitMethods:
         Args:
             hold_id: Derived: the hold to capture.
             amount: Derived: how much to charge, in minor units; the whole hold when omitted.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             DEBIT_HOLD_CAPTURE,
             HoldCaptureRequest(hold_id=hold_id, amount=amount),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -972,7 +901,6 @@ class DebitMethods:
         self,
         *,
         hold_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Hold:
@@ -982,25 +910,17 @@ class DebitMethods:
 
         Args:
             hold_id: Derived: the hold's identifier.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            DEBIT_HOLD_DISMISS,
-            HoldRequest(hold_id=hold_id),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            DEBIT_HOLD_DISMISS, HoldRequest(hold_id=hold_id), timeout=timeout, retry=retry
         )
 
     async def hold_get(
         self,
         *,
         hold_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Hold:
@@ -1010,18 +930,11 @@ class DebitMethods:
 
         Args:
             hold_id: Derived: the hold's identifier.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            DEBIT_HOLD_GET,
-            HoldRequest(hold_id=hold_id),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            DEBIT_HOLD_GET, HoldRequest(hold_id=hold_id), timeout=timeout, retry=retry
         )
 
 
@@ -1032,12 +945,7 @@ class P2pMethods:
         self._client = client
 
     async def receiver_check(
-        self,
-        *,
-        pan: str,
-        idempotency_key: str | None = None,
-        timeout: float | Timeout | None = None,
-        retry: RetryPolicy | None = None,
+        self, *, pan: str, timeout: float | Timeout | None = None, retry: RetryPolicy | None = None
     ) -> Receiver:
         """Who would receive money sent to a card: masked number, holder and bank.
 
@@ -1045,18 +953,11 @@ class P2pMethods:
 
         Args:
             pan: Derived: the receiving card's number, Luhn-valid (never logged).
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            P2P_RECEIVER_CHECK,
-            ReceiverCheckRequest(pan=pan),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            P2P_RECEIVER_CHECK, ReceiverCheckRequest(pan=pan), timeout=timeout, retry=retry
         )
 
     async def transfer_create(
@@ -1112,7 +1013,6 @@ class P2pMethods:
         *,
         transfer_id: str,
         otp: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Transfer:
@@ -1123,16 +1023,12 @@ class P2pMethods:
         Args:
             transfer_id: Derived: the transfer waiting for its OTP.
             otp: Derived: the one-time code from the SMS.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             P2P_TRANSFER_CONFIRM,
             TransferConfirmRequest(transfer_id=transfer_id, otp=otp),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1142,7 +1038,6 @@ class P2pMethods:
         *,
         transfer_id: str | None = None,
         external_id: str | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Transfer:
@@ -1153,16 +1048,12 @@ class P2pMethods:
         Args:
             transfer_id: Derived: Alif's identifier of the transfer.
             external_id: Derived: the merchant's identifier the transfer was made with.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             P2P_TRANSFER_GET,
             TransferGetRequest(transfer_id=transfer_id, external_id=external_id),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1270,7 +1161,6 @@ class RecurringMethods:
         self,
         *,
         subscription_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Subscription:
@@ -1280,16 +1170,12 @@ class RecurringMethods:
 
         Args:
             subscription_id: Derived: the subscription's identifier.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             RECURRING_SUBSCRIPTION_GET,
             SubscriptionRequest(subscription_id=subscription_id),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1305,7 +1191,6 @@ class RecurringMethods:
         end_at: datetime | None = None,
         max_charges: int | None = None,
         meta: builtins.dict[str, Any] | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Subscription:
@@ -1322,9 +1207,6 @@ class RecurringMethods:
             end_at: Derived: the new end.
             max_charges: Derived: the new most charges.
             meta: Derived: replaces the merchant's data.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
@@ -1340,7 +1222,6 @@ class RecurringMethods:
                 max_charges=max_charges,
                 meta=meta,
             ),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1349,7 +1230,6 @@ class RecurringMethods:
         self,
         *,
         subscription_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> Subscription:
@@ -1359,16 +1239,12 @@ class RecurringMethods:
 
         Args:
             subscription_id: Derived: the subscription's identifier.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             RECURRING_SUBSCRIPTION_CANCEL,
             SubscriptionRequest(subscription_id=subscription_id),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )

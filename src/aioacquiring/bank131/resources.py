@@ -335,7 +335,6 @@ class FpsMethods:
         | TaxMethod
         | UnknownPayoutMethod,
         participant_details: ParticipantDetails,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> SessionResult:
@@ -348,9 +347,6 @@ class FpsMethods:
             payout_details: `BankAccountMethod(bank_account=FpsVerificationVariant(...))`: the
                 phone and bank to check (written `payment_method` in API v1).
             participant_details: The recipient's names to match.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
@@ -361,32 +357,22 @@ class FpsMethods:
                 payout_details=payout_details,
                 participant_details=participant_details,
             ),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
 
     async def banks(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | Timeout | None = None,
-        retry: RetryPolicy | None = None,
+        self, *, timeout: float | Timeout | None = None, retry: RetryPolicy | None = None
     ) -> FpsBanksResponse:
         """List the banks of the Faster Payments System (`GET`; API v1 only).
 
         ``GET /fps/banks``
 
         Args:
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
-        return await self._client.call(
-            FPS_BANKS, None, idempotency_key=idempotency_key, timeout=timeout, retry=retry
-        )
+        return await self._client.call(FPS_BANKS, None, timeout=timeout, retry=retry)
 
 
 class RecurrentMethods:
@@ -399,7 +385,6 @@ class RecurrentMethods:
         self,
         *,
         recurrent: RecurrentTokenRef,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> RecurrentResponse:
@@ -409,25 +394,17 @@ class RecurrentMethods:
 
         Args:
             recurrent: The token.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            RECURRENT_STATUS,
-            RecurrentRequest(recurrent=recurrent),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            RECURRENT_STATUS, RecurrentRequest(recurrent=recurrent), timeout=timeout, retry=retry
         )
 
     async def disable(
         self,
         *,
         recurrent: RecurrentTokenRef,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> RecurrentResponse:
@@ -437,18 +414,11 @@ class RecurrentMethods:
 
         Args:
             recurrent: The token.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            RECURRENT_DISABLE,
-            RecurrentRequest(recurrent=recurrent),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            RECURRENT_DISABLE, RecurrentRequest(recurrent=recurrent), timeout=timeout, retry=retry
         )
 
 
@@ -463,7 +433,6 @@ class ReportMethods:
         *,
         account_number: str | None = None,
         request_datetime: datetime | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> RawAnswer:
@@ -474,16 +443,12 @@ class ReportMethods:
         Args:
             account_number: The account to report on; every account when omitted.
             request_datetime: The moment to report at (timezone-aware); now when omitted.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             REPORT_ACCOUNT_BALANCE,
             AccountBalanceRequest(account_number=account_number, request_datetime=request_datetime),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -494,7 +459,6 @@ class ReportMethods:
         date_from: date,
         date_to: date,
         account_number: str | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> RawAnswer:
@@ -506,9 +470,6 @@ class ReportMethods:
             date_from: The first day of the period.
             date_to: The last day of the period.
             account_number: The account to report on.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
@@ -517,7 +478,6 @@ class ReportMethods:
             AccountStatementRequest(
                 date_from=date_from, date_to=date_to, account_number=account_number
             ),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1107,7 +1067,6 @@ class SessionMethods:
         self,
         *,
         session_id: str,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> SessionResult:
@@ -1117,18 +1076,11 @@ class SessionMethods:
 
         Args:
             session_id: The session's id (`ps_...`).
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            SESSION_STATUS,
-            SessionIdRequest(session_id=session_id),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            SESSION_STATUS, SessionIdRequest(session_id=session_id), timeout=timeout, retry=retry
         )
 
     async def init_payout_nominal(
@@ -1415,7 +1367,6 @@ class TokenMethods:
         acquiring_widget: AcquiringWidget | None = None,
         tokenize_widget: TokenizeWidget | None = None,
         self_employed_widget: SelfEmployedWidget | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> PublicTokenResponse:
@@ -1427,9 +1378,6 @@ class TokenMethods:
             acquiring_widget: The payment form.
             tokenize_widget: The card tokenization form.
             self_employed_widget: The self-employed binding form.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
@@ -1440,7 +1388,6 @@ class TokenMethods:
                 tokenize_widget=tokenize_widget,
                 self_employed_widget=self_employed_widget,
             ),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
@@ -1454,7 +1401,6 @@ class TokenMethods:
         | CardInfo
         | UnknownCardVariant,
         type: str | None = "card",
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> TokenInfoResponse:
@@ -1466,18 +1412,11 @@ class TokenMethods:
             card: The card, usually
                 `TokenizedCardVariant(tokenized_card=TokenizedCard(token=...))`.
             type: What kind of token: `card` (the only kind so far).
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
-            TOKEN_INFO,
-            TokenInfoRequest(card=card, type=type),
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            retry=retry,
+            TOKEN_INFO, TokenInfoRequest(card=card, type=type), timeout=timeout, retry=retry
         )
 
 
@@ -1491,7 +1430,6 @@ class WalletMethods:
         self,
         *,
         request_datetime: datetime | None = None,
-        idempotency_key: str | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> WalletBalanceResponse:
@@ -1502,16 +1440,12 @@ class WalletMethods:
         Args:
             request_datetime: The moment to give the balances at (timezone-aware); now when
                 omitted.
-            idempotency_key: Key that makes retries of this call safe; one is made for you when
-                omitted on a call that moves money. Pass your own (an order id) to resume the
-                same logical call after a crash.
             timeout: Per-attempt timeout override (seconds or Timeout).
             retry: Retry policy override for this call.
         """
         return await self._client.call(
             WALLET_BALANCE,
             WalletBalanceRequest(request_datetime=request_datetime),
-            idempotency_key=idempotency_key,
             timeout=timeout,
             retry=retry,
         )
