@@ -141,3 +141,28 @@ def test_secrets_stay_out_of_reprs() -> None:
     assert "SECRET-CRYPTOGRAM" not in repr(request)
     transaction = Transaction(transaction_id=1, token="tk_SECRET")
     assert "tk_SECRET" not in repr(transaction)
+
+
+def test_an_answer_that_does_not_fit_is_a_typed_error_without_its_values() -> None:
+    from aioacquiring.core.serde import make_converter, structure_answer
+    from aioacquiring.errors import InvalidResponseError
+    from aioacquiring.models.cloudpayments import Transaction
+
+    with pytest.raises(InvalidResponseError) as caught:
+        structure_answer(
+            make_converter(),
+            {"TransactionId": "tk_secret_value", "Amount": 1},
+            Transaction,
+            provider="CloudPayments",
+        )
+    assert caught.value.outcome_unknown
+    assert "Transaction" in caught.value.message
+    assert "tk_secret_value" not in str(caught.value)
+
+
+def test_headers_are_found_whatever_their_case() -> None:
+    from aioacquiring.core.webhooks import header
+
+    assert header({"signature": "a"}, "Signature") == "a"
+    assert header({"X-PARTNER-SIGN": "b"}, "x-partner-sign") == "b"
+    assert header({"Other": "c"}, "signature") is None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from aioacquiring.alif.errors import error_for
 from aioacquiring.core.errors import InvalidResponseError
-from aioacquiring.core.serde import loads, make_converter
+from aioacquiring.core.serde import loads, make_converter, structure_answer
 
 __all__ = [
     "OK",
@@ -66,14 +66,8 @@ def open_envelope(body: bytes) -> Any:
 
 def structure(data: Any, cls: type[ModelT]) -> ModelT:
     """``data`` as a ``cls``; a shape that does not fit raises InvalidResponseError."""
-    try:
-        return converter.structure(data, cls)
-    except Exception as exc:  # cattrs raises many kinds; all mean "not the expected shape"
-        raise InvalidResponseError(
-            f"Alif answered with a {cls.__name__} that could not be read: "
-            f"{type(exc).__name__}: {exc}",
-            outcome_unknown=True,
-        ) from exc
+    result: ModelT = structure_answer(converter, data, cls, provider="Alif")
+    return result
 
 
 def decode_model(cls: type[ModelT]) -> Callable[[Any], ModelT]:

@@ -24,7 +24,7 @@ from aioacquiring.alif.decoders import converter
 from aioacquiring.alif.signing import SIGNATURE_HEADER
 from aioacquiring.core.errors import InvalidNotificationError, SignatureVerificationError
 from aioacquiring.core.serde import loads
-from aioacquiring.core.webhooks import hmac_sha256, signature_matches
+from aioacquiring.core.webhooks import header, hmac_sha256, signature_matches
 from aioacquiring.models.alif.webhooks import (
     CardEvent,
     EventType,
@@ -64,14 +64,6 @@ Callback = Callable[[Event], Awaitable[Any]]
 """What the handler awaits with each verified event; its return value is ignored."""
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is not None:
-        return value
-    # A plain dict is case-sensitive; aiohttp's headers are not.
-    return next((v for k, v in headers.items() if k.lower() == name), None)
-
-
 def verify(headers: Mapping[str, str], raw_body: bytes, *, secret_key: str | bytes) -> None:
     """Raise :class:`SignatureVerificationError` unless ``raw_body`` is signed with ``secret_key``.
 
@@ -81,7 +73,7 @@ def verify(headers: Mapping[str, str], raw_body: bytes, *, secret_key: str | byt
         secret_key: The merchant's secret key (the one the client signs with).
     """
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    given = _header(headers, SIGNATURE_HEADER)
+    given = header(headers, SIGNATURE_HEADER)
     if not signature_matches(hmac_sha256(key, raw_body), given):
         reason = "does not match" if given else "is missing"
         raise SignatureVerificationError(f"the Alif webhook's signature {reason}")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from aioacquiring.bank131.results import RawAnswer, SessionResult
 from aioacquiring.bank131.serde import converter
 from aioacquiring.core.errors import InvalidResponseError
+from aioacquiring.core.serde import structure_answer
 from aioacquiring.models.bank131.confirm_information import ConfirmInformation
 from aioacquiring.models.bank131.session import Session
 
@@ -26,14 +27,7 @@ Envelope = Mapping[str, Any]
 
 def structure(data: Any, cls: Any) -> Any:
     """Structure ``data`` into ``cls``; a wrong shape is an :class:`InvalidResponseError`."""
-    try:
-        return converter.structure(data, cls)
-    except Exception as exc:  # cattrs raises many kinds; all mean "not the documented shape"
-        name = getattr(cls, "__name__", str(cls))
-        raise InvalidResponseError(
-            f"Bank 131 answered with a {name} that could not be read: {type(exc).__name__}",
-            outcome_unknown=True,
-        ) from exc
+    return structure_answer(converter, data, cls, provider="Bank 131")
 
 
 def _payload(envelope: Envelope) -> dict[str, Any]:

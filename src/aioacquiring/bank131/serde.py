@@ -34,7 +34,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from aioacquiring.core.serde import JSON_KEY, make_converter
+from aioacquiring.core.serde import json_key, make_converter
 
 V1_NAMES: Mapping[str, str] = {
     "payout_details": "payment_method",
@@ -45,10 +45,6 @@ V1_NAMES: Mapping[str, str] = {
 
 GENERIC_DATA_KEY = "data"
 """The field of a generic variant that keeps the fields it does not model."""
-
-
-def _json_key(field: attrs.Attribute[Any]) -> str:
-    return str(field.metadata.get(JSON_KEY, field.name))
 
 
 @functools.cache
@@ -68,7 +64,7 @@ def variant_tag(cls: type) -> tuple[str, str] | None:
         if typing.get_origin(hint) is typing.Literal:
             values = typing.get_args(hint)
             if len(values) == 1 and isinstance(values[0], str):
-                return _json_key(field), values[0]
+                return json_key(field), values[0]
     return None
 
 
@@ -108,7 +104,7 @@ def tagged_union(tp: Any) -> TaggedUnion | None:
     for cls, tag in tags.items():
         if tag is not None:
             continue
-        field_keys = {_json_key(f) for f in attrs.fields(cls)}
+        field_keys = {json_key(f) for f in attrs.fields(cls)}
         if key in field_keys and GENERIC_DATA_KEY in field_keys:
             generic = cls
         elif key not in field_keys:
@@ -116,8 +112,8 @@ def tagged_union(tp: Any) -> TaggedUnion | None:
     return TaggedUnion(key=key, variants=variants, generic=generic, untagged=untagged)
 
 
-def _field_named(cls: type, json_key: str) -> str:
-    return next(str(f.name) for f in attrs.fields(cls) if _json_key(f) == json_key)
+def _field_named(cls: type, key: str) -> str:
+    return next(str(f.name) for f in attrs.fields(cls) if json_key(f) == key)
 
 
 def _install(converter: cattrs.Converter, *, api_version: int) -> None:
@@ -125,14 +121,12 @@ def _install(converter: cattrs.Converter, *, api_version: int) -> None:
         return V1_NAMES.get(key, key) if api_version == 1 else key
 
     def structure_attrs(cls: type) -> Callable[[Any, Any], Any]:
-        renames: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in attrs.fields(cls)}
+        renames: dict[str, Any] = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
         base: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls, converter, _cattrs_forbid_extra_keys=False, **renames
         )
         v1_spellings = {
-            V1_NAMES[_json_key(f)]: _json_key(f)
-            for f in attrs.fields(cls)
-            if _json_key(f) in V1_NAMES
+            V1_NAMES[json_key(f)]: json_key(f) for f in attrs.fields(cls) if json_key(f) in V1_NAMES
         }
         if not v1_spellings:
             return base
@@ -153,7 +147,7 @@ def _install(converter: cattrs.Converter, *, api_version: int) -> None:
             # Leave out what was never set; write defaults that say something (tags).
             keep = field.default is not attrs.NOTHING and field.default is not None
             overrides[field.name] = override(
-                rename=write_name(_json_key(field)), omit_if_default=not keep
+                rename=write_name(json_key(field)), omit_if_default=not keep
             )
         return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **overrides)
 

@@ -30,6 +30,7 @@ from aioacquiring.core.errors import (
     InvalidResponseError,
     SignatureVerificationError,
 )
+from aioacquiring.core.webhooks import header
 from aioacquiring.models.bank131.webhooks import (
     ActionRequiredEvent,
     PaymentFinishedEvent,
@@ -73,19 +74,10 @@ def verify_signature(
 ) -> None:
     """Raise :class:`SignatureVerificationError` unless the bank signed exactly ``raw_body``."""
     key = load_public_key(bank_public_key)
-    signature = _header(headers, SIGNATURE_HEADER)
+    signature = header(headers, SIGNATURE_HEADER)
     if not verify(raw_body, signature, key):
         reason = "does not match the body" if signature else "is missing"
         raise SignatureVerificationError(f"the Bank 131 webhook's {SIGNATURE_HEADER} {reason}")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by name, case-insensitively even in a plain dict (frameworks differ)."""
-    value = headers.get(name)
-    if value is not None:
-        return value
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
 
 
 def parse(raw_body: bytes) -> WebhookEvent:

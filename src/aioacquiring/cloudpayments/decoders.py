@@ -19,7 +19,7 @@ from aioacquiring.cloudpayments.results import (
     ThreeDSecureRequired,
 )
 from aioacquiring.core.errors import InvalidRequestError, InvalidResponseError, NotFoundError
-from aioacquiring.core.serde import make_converter
+from aioacquiring.core.serde import make_converter, structure_answer
 from aioacquiring.models.cloudpayments import ThreeDSecureChallenge, Transaction
 
 ModelT = TypeVar("ModelT")
@@ -39,14 +39,8 @@ def _fail(envelope: Envelope) -> NoReturn:
 
 
 def _structure(data: Any, cls: type[ModelT]) -> ModelT:
-    try:
-        return converter.structure(data, cls)
-    except Exception as exc:  # cattrs raises many kinds; all mean "not the documented shape"
-        raise InvalidResponseError(
-            f"CloudPayments answered with a {cls.__name__} that could not be read: "
-            f"{type(exc).__name__}: {exc}",
-            outcome_unknown=True,
-        ) from exc
+    result: ModelT = structure_answer(converter, data, cls, provider="CloudPayments")
+    return result
 
 
 def _transaction(model: Mapping[str, Any]) -> Transaction:

@@ -22,7 +22,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from aioacquiring.core.errors import InvalidInputError
+from aioacquiring.core.errors import InvalidInputError, InvalidResponseError
 
 JSON_KEY = "key"
 """Field-metadata key under which generated models keep the provider's JSON key."""
@@ -217,8 +217,26 @@ def _make_optional_hook(converter: cattrs.Converter) -> Callable[[Any], Any]:
     return factory
 
 
-def _json_key(field: attrs.Attribute[Any]) -> str:
+def json_key(field: attrs.Attribute[Any]) -> str:
+    """The provider's JSON key of a generated model field (kept in its metadata)."""
     return str(field.metadata.get(JSON_KEY, field.name))
+
+
+def structure_answer(converter: cattrs.Converter, data: Any, cls: Any, *, provider: str) -> Any:
+    """``data`` from a provider's answer as ``cls``; a shape that does not fit is an error.
+
+    cattrs raises many kinds of exception; all mean "not the documented shape", so
+    each becomes :class:`InvalidResponseError` (outcome unknown: the provider may
+    have acted). The offending value stays out of the message -- it may be a secret.
+    """
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:
+        name = getattr(cls, "__name__", str(cls))
+        raise InvalidResponseError(
+            f"{provider} answered with a {name} that could not be read: {type(exc).__name__}",
+            outcome_unknown=True,
+        ) from exc
 
 
 def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs.Converter:
@@ -241,11 +259,11 @@ def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs
     )
 
     def structure_factory(cls: type) -> Any:
-        renames: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in attrs.fields(cls)}
+        renames: dict[str, Any] = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
         return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **renames)
 
     def unstructure_factory(cls: type) -> Any:
-        renames: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in attrs.fields(cls)}
+        renames: dict[str, Any] = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
         return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **renames)
 
     converter.register_structure_hook_factory(attrs.has, structure_factory)

@@ -7,6 +7,16 @@ import binascii
 import contextlib
 import hashlib
 import hmac
+from collections.abc import Mapping
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, case-insensitively even in a plain dict (frameworks differ)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
 
 
 def hmac_sha256(secret: bytes, message: bytes) -> bytes:
