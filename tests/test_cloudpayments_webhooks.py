@@ -344,3 +344,11 @@ def test_a_get_notification_in_windows_1251_needs_the_configured_encoding() -> N
     guessed = webhooks.verify_and_parse("Pay", headers, b"", api_secret=SECRET, query=query)
     assert told.name == "В\xa0"
     assert guessed.name == "\xa0"
+
+
+def test_headers_from_a_plain_dict_are_read_whatever_their_case() -> None:
+    # Frameworks other than aiohttp may hand over lowercase keys in a plain dict.
+    body = form(PAY_FIELDS)
+    headers = {"content-hmac": sign(body), "content-type": "application/x-www-form-urlencoded"}
+    note = webhooks.verify_and_parse("Pay", headers, body, api_secret=SECRET)
+    assert isinstance(note, PayNotification)

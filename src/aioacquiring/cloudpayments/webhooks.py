@@ -28,7 +28,7 @@ from aiohttp import web
 
 from aioacquiring.cloudpayments.decoders import converter
 from aioacquiring.core.errors import InvalidNotificationError, SignatureVerificationError
-from aioacquiring.core.webhooks import hmac_sha256, signature_matches
+from aioacquiring.core.webhooks import header, hmac_sha256, signature_matches
 from aioacquiring.models.cloudpayments.notifications import (
     CancelNotification,
     CheckNotification,
@@ -113,11 +113,11 @@ def verify(
     """
     message = raw_body if raw_body or query is None else _query_bytes(query)
     secret = api_secret.encode()
-    raw_ok = signature_matches(hmac_sha256(secret, message), headers.get("Content-HMAC"))
+    raw_ok = signature_matches(hmac_sha256(secret, message), header(headers, "Content-HMAC"))
     decoded = _message_for_decoded_params(message)
-    decoded_ok = signature_matches(hmac_sha256(secret, decoded), headers.get("X-Content-HMAC"))
+    decoded_ok = signature_matches(hmac_sha256(secret, decoded), header(headers, "X-Content-HMAC"))
     if not (raw_ok or decoded_ok):
-        present = [h for h in ("Content-HMAC", "X-Content-HMAC") if headers.get(h)]
+        present = [h for h in ("Content-HMAC", "X-Content-HMAC") if header(headers, h)]
         reason = "does not match" if present else "is missing"
         raise SignatureVerificationError(f"the CloudPayments notification's signature {reason}")
 
@@ -217,7 +217,7 @@ def verify_and_parse(
     """Verify the signature, then parse: the one call a handler needs (``encoding``: see parse)."""
     verify(headers, raw_body, api_secret=api_secret, query=query)
     return parse(
-        kind, raw_body, content_type=headers.get("Content-Type"), query=query, encoding=encoding
+        kind, raw_body, content_type=header(headers, "Content-Type"), query=query, encoding=encoding
     )
 
 
