@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aioacquiring.testing._alif_records import Card, Otp, new_id
+
 __all__ = [
     "BLOCKED",
     "DECLINED",
@@ -148,3 +150,27 @@ def mask_pan(pan: str) -> str:
 def mask_phone(phone: str) -> str:
     """``998*******67``: the country code and the last two digits."""
     return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+def new_card(
+    pan: str, exp: str, phone: str | None, now: datetime, *, status: str, otp: Otp | None = None
+) -> Card:
+    """A card record for ``pan`` with a fresh token: its holder, bank and masks from the test data.
+
+    ``phone`` empty or None means the test holder's phone.
+    """
+    holder = profile(pan)
+    phone = phone or holder.phone
+    return Card(
+        token=new_id("ct"),
+        pan=pan,
+        exp=exp,
+        phone=phone,
+        holder_name=holder.holder_name,
+        bank_name=bank_name(pan),
+        masked_pan=mask_pan(pan),
+        masked_phone=mask_phone(phone),
+        created_at=now,
+        status=status,
+        otp=otp,
+    )

@@ -13,15 +13,15 @@ from typing import Any
 
 from aioacquiring.testing import _alif_fields as f
 from aioacquiring.testing._alif_cards import (
-    bank_name,
     bind_refusal,
     charge_refusal,
     mask_pan,
     mask_phone,
+    new_card,
     profile,
 )
 from aioacquiring.testing._alif_fields import ApiError
-from aioacquiring.testing._alif_records import Card, Payment, Session, new_id
+from aioacquiring.testing._alif_records import Payment, Session, new_id
 from aioacquiring.testing._alif_state import Ledger, created_between, page_of
 
 __all__ = ["SESSION_LIFETIME", "CardSection", "CheckoutSection"]
@@ -182,20 +182,7 @@ class CardSection:
         refusal = bind_refusal(pan, exp, ledger.now())
         if refusal is not None:
             raise ApiError(refusal.code, refusal.message)
-        holder = profile(pan)
-        phone = phone or holder.phone
-        card = Card(
-            token=new_id("ct"),
-            pan=pan,
-            exp=exp,
-            phone=phone,
-            holder_name=holder.holder_name,
-            bank_name=bank_name(pan),
-            masked_pan=mask_pan(pan),
-            masked_phone=mask_phone(phone),
-            created_at=ledger.now(),
-            otp=ledger.new_otp(),
-        )
+        card = new_card(pan, exp, phone, ledger.now(), status="OTP_REQUIRED", otp=ledger.new_otp())
         ledger.cards[card.token] = card
         return card.wire()
 

@@ -39,15 +39,11 @@ from aiohttp import web
 from aioacquiring.testing._alif_cards import (
     TEST_CARDS,
     TEST_OTP,
-    bank_name,
-    mask_pan,
-    mask_phone,
-    profile,
+    new_card,
 )
 from aioacquiring.testing._alif_checkout import CardSection, CheckoutSection
 from aioacquiring.testing._alif_fields import ApiError
 from aioacquiring.testing._alif_money import DebitSection, P2pSection, RecurringSection
-from aioacquiring.testing._alif_records import Card, new_id
 from aioacquiring.testing._alif_state import Ledger
 from aioacquiring.testing._alif_webhooks import RETRY_SCHEDULE, Delivery, WebhookSender
 from aioacquiring.testing._wire import dumps, loads
@@ -240,20 +236,7 @@ class AlifEmulator(EmulatorServer):
 
     def add_card(self, pan: str = "8600140214357387", *, exp: str = "1299", phone: str = "") -> str:
         """Bind a card directly (as if its OTP had been confirmed); its token."""
-        holder = profile(pan)
-        phone = phone or holder.phone
-        card = Card(
-            token=new_id("ct"),
-            pan=pan,
-            exp=exp,
-            phone=phone,
-            holder_name=holder.holder_name,
-            bank_name=bank_name(pan),
-            masked_pan=mask_pan(pan),
-            masked_phone=mask_phone(phone),
-            created_at=self._ledger.now(),
-            status="ACTIVE",
-        )
+        card = new_card(pan, exp, phone, self._ledger.now(), status="ACTIVE")
         self._ledger.cards[card.token] = card
         return card.token
 
