@@ -36,6 +36,7 @@ from aioacquiring.core.operation import Operation
 from aioacquiring.core.pagination import Paginator
 from aioacquiring.core.serde import dumps
 from aioacquiring.core.transport import HttpResponse
+from aioacquiring.core.validation import require_text
 
 __all__ = ["MAX_PER_PAGE", "READ", "SIGNED", "Alif"]
 
@@ -87,8 +88,7 @@ class Alif(AlifAPI):
         per_page: int = MAX_PER_PAGE,
     ) -> None:
         for name, value in (("token", token), ("secret_key", secret_key), ("base_url", base_url)):
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInputError("must be a non-empty string", field=name)
+            require_text(value, name)
         if isinstance(per_page, bool) or not isinstance(per_page, int):
             raise InvalidInputError("must be an integer", field="per_page")
         if not 1 <= per_page <= MAX_PER_PAGE:

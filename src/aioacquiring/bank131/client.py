@@ -28,7 +28,7 @@ from aioacquiring.core.idempotency import new_idempotency_key
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.serde import dumps, loads
 from aioacquiring.core.transport import HttpResponse
-from aioacquiring.core.validation import validate
+from aioacquiring.core.validation import require_text, validate
 
 __all__ = ["DEFAULT_BASE_URL", "DEMO_BASE_URL", "Bank131"]
 
@@ -94,8 +94,7 @@ class Bank131(Bank131API):
         auto_idempotency_keys: bool = True,
         verify_answers: bool = False,
     ) -> None:
-        if not isinstance(project_id, str) or not project_id.strip():
-            raise InvalidInputError("must be a non-empty string", field="project_id")
+        require_text(project_id, "project_id")
         if api_version not in (1, 2) or isinstance(api_version, bool):
             raise InvalidInputError("must be 1 or 2", field="api_version")
         if submerchant is not None and (not isinstance(submerchant, str) or not submerchant):

@@ -17,7 +17,6 @@ from aioacquiring.core.client import retry_after_seconds
 from aioacquiring.core.config import RetryPolicy, Timeout
 from aioacquiring.core.errors import (
     AuthenticationError,
-    InvalidInputError,
     InvalidRequestError,
     InvalidResponseError,
     ProviderError,
@@ -28,7 +27,7 @@ from aioacquiring.core.errors import (
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.serde import dumps, loads
 from aioacquiring.core.transport import HttpResponse
-from aioacquiring.core.validation import validate
+from aioacquiring.core.validation import require_text, validate
 
 DEFAULT_BASE_URL = "https://api.cloudpayments.ru"
 """CloudPayments' API (other regions: ``https://api.cloudpayments.eu``, ``https://api.cp.kz``)."""
@@ -74,10 +73,8 @@ class CloudPayments(CloudPaymentsAPI):
         max_concurrency: int | None = TEST_MODE_CONCURRENCY,
         auto_idempotency_keys: bool = True,
     ) -> None:
-        if not isinstance(public_id, str) or not public_id:
-            raise InvalidInputError("must be a non-empty string", field="public_id")
-        if not isinstance(api_secret, str) or not api_secret:
-            raise InvalidInputError("must be a non-empty string", field="api_secret")
+        require_text(public_id, "public_id")
+        require_text(api_secret, "api_secret")
         super().__init__(
             base_url=base_url,
             session=session,

@@ -112,6 +112,13 @@ def _plan(cls: type) -> tuple[tuple[str, Check | None], ...]:
     return plan
 
 
+def require_text(value: object, field: str) -> str:
+    """``value`` when it is a string with something in it; else InvalidInputError on ``field``."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError("must be a non-empty string", field=field)
+    return value
+
+
 def validate(model: Any, *, path: str = "") -> None:
     """Raise :class:`InvalidInputError` for the first field that breaks its schema."""
     for name, check in _plan(type(model)):
