@@ -18,7 +18,7 @@ from aioacquiring.alif import (
 )
 from aioacquiring.testing.alif import AlifEmulator
 
-from .test_alif_support import BLOCKED_CARD, NO_OTP_CARD, OTP_CARD, POOR_CARD, client_for
+from .test_alif_support import BLOCKED_CARD, NO_OTP_CARD, OTP_CARD, POOR_CARD
 
 RECEIVER = "9860000000000018"
 
@@ -27,12 +27,6 @@ RECEIVER = "9860000000000018"
 async def emu() -> AsyncIterator[AlifEmulator]:
     async with AlifEmulator(p2p_otp_threshold=1_000_000) as emulator:
         yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
 
 
 async def test_receiver_check(alif: Alif) -> None:

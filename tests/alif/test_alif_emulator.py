@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,12 +12,6 @@ from aioacquiring.alif import sign
 from aioacquiring.testing.alif import RETRY_SCHEDULE, TEST_OTP, AlifEmulator
 
 from .test_alif_support import OTP_CARD
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
 
 
 async def call(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,19 +19,7 @@ from aioacquiring.alif import (
 )
 from aioacquiring.testing.alif import AlifEmulator
 
-from .test_alif_support import DECLINED_CARD, LIMIT_CARD, POOR_CARD, bound_card, client_for
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
+from .test_alif_support import DECLINED_CARD, LIMIT_CARD, POOR_CARD, bound_card
 
 
 async def test_debit_of_a_bound_card(alif: Alif, emu: AlifEmulator) -> None:

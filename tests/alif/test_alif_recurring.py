@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,19 +17,7 @@ from aioacquiring.alif import (
 )
 from aioacquiring.testing.alif import AlifEmulator
 
-from .test_alif_support import POOR_CARD, client_for
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
+from .test_alif_support import POOR_CARD
 
 
 def soon(hours: float = 1) -> datetime:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -23,19 +21,7 @@ from aioacquiring.alif import (
 )
 from aioacquiring.testing.alif import AlifEmulator
 
-from .test_alif_support import DECLINED_CARD, EXP, ITEMS, NO_OTP_CARD, OTP_CARD, client_for
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
+from .test_alif_support import DECLINED_CARD, EXP, ITEMS, NO_OTP_CARD, OTP_CARD
 
 
 async def test_session_create_sums_the_items_and_lives_five_hours(alif: Alif) -> None:

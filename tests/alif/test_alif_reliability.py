@@ -57,12 +57,6 @@ class WireRecorder:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 async def wire(emu: AlifEmulator) -> AsyncIterator[tuple[Alif, WireRecorder]]:
     recorder = WireRecorder()
     async with aiohttp.ClientSession(trace_configs=[recorder.config]) as session:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from aioacquiring.alif import (
@@ -27,20 +25,7 @@ from .test_alif_support import (
     OTP_CARD,
     POOR_CARD,
     UNKNOWN_CARD,
-    client_for,
 )
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
 
 
 async def test_binding_answers_otp_required_then_the_otp_binds(

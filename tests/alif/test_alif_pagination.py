@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,18 +15,6 @@ from aioacquiring.testing.alif import AlifEmulator
 from .test_alif_support import client_for
 
 LIST = "/card.token.list"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def alif(emu: AlifEmulator) -> AsyncIterator[Alif]:
-    async with client_for(emu) as client:
-        yield client
 
 
 def expected_requests(items: int, per_page: int) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ from aioacquiring.testing.alif import AlifEmulator
 
 from .test_alif_support import client_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = json.loads((ROOT / "schemas" / "alif" / "operations.json").read_text())
 OPERATIONS = CATALOGUE["operations"]
 
@@ -57,12 +56,6 @@ SIGNED = {
     "recurring.subscription.create", "recurring.subscription.update",
     "recurring.subscription.cancel",
 }  # fmt: skip
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[AlifEmulator]:
-    async with AlifEmulator() as emulator:
-        yield emulator
 
 
 def test_dotted_paths_become_namespace_and_method() -> None:
