@@ -25,6 +25,7 @@ from aioacquiring.alif.signing import SIGNATURE_HEADER
 from aioacquiring.core.errors import InvalidNotificationError, SignatureVerificationError
 from aioacquiring.core.serde import loads
 from aioacquiring.core.webhooks import header, hmac_sha256, signature_matches
+from aioacquiring.core.webhooks import webhook_handler as core_webhook_handler
 from aioacquiring.models.alif.webhooks import (
     CardEvent,
     EventType,
@@ -121,20 +122,13 @@ def webhook_handler(
     and a malformed one HTTP 400, and neither reaches the callback; a callback
     that raises gets HTTP 500, so Alif delivers the event again.
     """
-
-    async def handle(request: web.Request) -> web.Response:
-        raw_body = await request.read()
-        try:
-            event = verify_and_parse(request.headers, raw_body, secret_key=secret_key)
-        except SignatureVerificationError as exc:
-            return web.json_response({"ok": False, "message": exc.message}, status=401)
-        except InvalidNotificationError as exc:
-            return web.json_response({"ok": False, "message": exc.message}, status=400)
-        try:
-            await callback(event)
-        except Exception:
-            logger.exception("Alif %s webhook handler failed", event.event)
-            return web.json_response({"ok": False, "message": "handler failed"}, status=500)
-        return web.json_response({"ok": True})
-
-    return handle
+    return core_webhook_handler(
+        lambda request, raw_body: verify_and_parse(
+            request.headers, raw_body, secret_key=secret_key
+        ),
+        callback,
+        logger=logger,
+        describe=lambda event: f"Alif {event.event} webhook",
+        failure=lambda status, message: {"ok": False, "message": message},
+        success=lambda event, answer: {"ok": True},
+    )

@@ -31,6 +31,7 @@ from aioacquiring.core.errors import (
     SignatureVerificationError,
 )
 from aioacquiring.core.webhooks import header
+from aioacquiring.core.webhooks import webhook_handler as core_webhook_handler
 from aioacquiring.models.bank131.webhooks import (
     ActionRequiredEvent,
     PaymentFinishedEvent,
@@ -120,20 +121,11 @@ def webhook_handler(
     """
     key = load_public_key(bank_public_key)  # once, not per webhook
 
-    async def handle(request: web.Request) -> web.Response:
-        raw_body = await request.read()
-        try:
-            event = verify_and_parse(request.headers, raw_body, bank_public_key=key)
-        except SignatureVerificationError as exc:
-            return web.json_response({"status": "error", "message": exc.message}, status=401)
-        except InvalidNotificationError as exc:
-            return web.json_response({"status": "error", "message": exc.message}, status=400)
-        try:
-            await callback(event)
-        except Exception:
-            # The body is not logged: it may hold personal data.
-            logger.exception("Bank 131 %s webhook handler failed", type(event).__name__)
-            return web.json_response({"status": "error", "message": "handler failed"}, status=500)
-        return web.json_response({"status": "ok"})
-
-    return handle
+    return core_webhook_handler(
+        lambda request, raw_body: verify_and_parse(request.headers, raw_body, bank_public_key=key),
+        callback,
+        logger=logger,
+        describe=lambda event: f"Bank 131 {type(event).__name__} webhook",
+        failure=lambda status, message: {"status": "error", "message": message},
+        success=lambda event, answer: {"status": "ok"},
+    )

@@ -29,6 +29,7 @@ from aiohttp import web
 from aioacquiring.cloudpayments.decoders import converter
 from aioacquiring.core.errors import InvalidNotificationError, SignatureVerificationError
 from aioacquiring.core.webhooks import header, hmac_sha256, signature_matches
+from aioacquiring.core.webhooks import webhook_handler as core_webhook_handler
 from aioacquiring.models.cloudpayments.notifications import (
     CancelNotification,
     CheckNotification,
@@ -242,30 +243,25 @@ def notification_handler(
     """
     notification_type = NotificationType(kind)
 
-    async def handle(request: web.Request) -> web.Response:
-        raw_body = await request.read()
-        query = request.rel_url.raw_query_string or None
-        try:
-            notification = verify_and_parse(
-                notification_type,
-                request.headers,
-                raw_body,
-                api_secret=api_secret,
-                query=query,
-                encoding=encoding,
-            )
-        except SignatureVerificationError as exc:
-            return web.json_response({"code": 401, "message": exc.message}, status=401)
-        except InvalidNotificationError as exc:
-            return web.json_response({"code": 400, "message": exc.message}, status=400)
-        try:
-            answer = await callback(notification)
-        except Exception:
-            logger.exception(
-                "CloudPayments %s notification handler failed", notification_type.value
-            )
-            return web.json_response({"code": 500, "message": "handler failed"}, status=500)
-        code = int(answer) if notification_type is NotificationType.CHECK and answer else 0
-        return web.json_response({"code": code})
+    def read(request: web.Request, raw_body: bytes) -> Notification:
+        return verify_and_parse(
+            notification_type,
+            request.headers,
+            raw_body,
+            api_secret=api_secret,
+            query=request.rel_url.raw_query_string or None,
+            encoding=encoding,
+        )
 
-    return handle
+    def success(notification: Notification, answer: CheckAnswer | int | None) -> dict[str, Any]:
+        code = int(answer) if notification_type is NotificationType.CHECK and answer else 0
+        return {"code": code}
+
+    return core_webhook_handler(
+        read,
+        callback,
+        logger=logger,
+        describe=lambda _: f"CloudPayments {notification_type.value} notification",
+        failure=lambda status, message: {"code": status, "message": message},
+        success=success,
+    )
