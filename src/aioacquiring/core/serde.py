@@ -217,8 +217,12 @@ def _make_optional_hook(converter: cattrs.Converter) -> Callable[[Any], Any]:
     return factory
 
 
-def json_key(field: attrs.Attribute[Any]) -> str:
-    """The provider's JSON key of a generated model field (kept in its metadata)."""
+def json_key(field: Any) -> str:
+    """The provider's JSON key of a generated model field, an ``attrs.Attribute``.
+
+    (Typed ``Any``: ``attrs.Attribute`` cannot be subscripted at run time, where
+    documentation tools read the annotations.)
+    """
     return str(field.metadata.get(JSON_KEY, field.name))
 
 
