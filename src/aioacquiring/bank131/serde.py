@@ -28,13 +28,15 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
-from aioacquiring.core.serde import json_key, make_converter
+from aioacquiring.core.serde import json_key, make_converter, parse_datetime
+from aioacquiring.core.structuring import make_structure_fn
 
 V1_NAMES: Mapping[str, str] = {
     "payout_details": "payment_method",
@@ -121,9 +123,8 @@ def _install(converter: cattrs.Converter, *, api_version: int) -> None:
         return V1_NAMES.get(key, key) if api_version == 1 else key
 
     def structure_attrs(cls: type) -> Callable[[Any, Any], Any]:
-        renames: dict[str, Any] = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
-        base: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=False, **renames
+        base = make_structure_fn(
+            cls, converter, key_of=json_key, readers={datetime: parse_datetime}
         )
         v1_spellings = {
             V1_NAMES[json_key(f)]: json_key(f) for f in attrs.fields(cls) if json_key(f) in V1_NAMES
