@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import time
+import uuid
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -81,6 +82,30 @@ async def test_lost_answer_is_retried_under_the_same_key_and_charges_once(
     assert len(keys) == 1
     assert None not in keys
     assert len(bodies) == 1  # byte-identical bodies on every attempt
+
+
+async def test_each_logical_call_gets_its_own_uuid4_key(emulator: CloudPaymentsEmulator) -> None:
+    recorder = WireRecorder()
+    async with (
+        aiohttp.ClientSession(trace_configs=[recorder.config]) as session,
+        CloudPayments(
+            public_id=emulator.public_id,
+            api_secret=emulator.api_secret,
+            base_url=emulator.url,
+            session=session,
+        ) as client,
+    ):
+        for number in range(20):
+            await client.payments.cards_charge(**charge_args(f"order-{number}"))
+    keys = [key for key, _ in recorder.sent]
+    assert len(keys) == 20
+    assert len(set(keys)) == 20
+    for key in keys:
+        assert key is not None
+        parsed = uuid.UUID(key)
+        assert str(parsed) == key
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
 
 
 async def test_callers_key_is_sent_as_is_and_replayed(

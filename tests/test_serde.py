@@ -166,3 +166,22 @@ def test_headers_are_found_whatever_their_case() -> None:
     assert header({"signature": "a"}, "Signature") == "a"
     assert header({"X-PARTNER-SIGN": "b"}, "x-partner-sign") == "b"
     assert header({"Other": "c"}, "signature") is None
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_request_bodies_are_compact_utf8_json(value: object) -> None:
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    assert dumps(value) == expected
+    assert json.loads(dumps(value)) == value

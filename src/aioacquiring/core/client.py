@@ -143,22 +143,10 @@ class BaseClient:
             headers=self._headers(operation, body, key),
             body=body,
         )
-        return await self._attempts(
-            operation,
-            http_request,
-            key,
-            Timeout.coerce(timeout, self._timeout),
-            retry or self._retry,
-        )
-
-    async def _attempts(
-        self,
-        operation: Operation[ResultT],
-        request: HttpRequest,
-        key: str | None,
-        timeout: Timeout,
-        policy: RetryPolicy,
-    ) -> ResultT:
+        timeout = self._timeout if timeout is None else Timeout.coerce(timeout, self._timeout)
+        policy = retry or self._retry
+        # The attempts run here rather than in a helper coroutine: every await of an
+        # aiohttp request resumes through each coroutine frame above it.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + policy.deadline
         attempt = 0
@@ -184,7 +172,7 @@ class BaseClient:
                     attempt_timeout = Timeout(
                         total=remaining, connect=min(timeout.connect, remaining)
                     )
-                response = await self._transport.send(request, timeout=attempt_timeout)
+                response = await self._transport.send(http_request, timeout=attempt_timeout)
                 return operation.decode(self._open(operation, response))
             except AcquiringError as error:
                 error.operation = operation.name

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 
 from aioacquiring.core.errors import InvalidInputError
 
 
 def new_idempotency_key() -> str:
-    """Make a fresh key: a random UUID4 (36 characters, safe for every provider)."""
-    return str(uuid.uuid4())
+    """Make a fresh key: a random UUID4 (36 characters, safe for every provider).
+
+    Written out from 16 random bytes directly: ``str(uuid.uuid4())`` costs twice
+    as much, most of it in ``UUID.__init__``.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def check_idempotency_key(key: object, *, min_length: int = 1, max_length: int = 255) -> str:

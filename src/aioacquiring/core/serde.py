@@ -38,9 +38,27 @@ def loads(raw: bytes | str) -> Any:
     return _DECODER.decode(raw)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _iterencoder() -> Callable[[Any], Any]:
+    # JSONEncoder.encode builds its C scanner anew on every call; build it once. Without
+    # circular-reference markers: what is encoded comes from the converter, a tree.
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator (another Python implementation)
+        return lambda payload: (_ENCODER.encode(payload),)
+    encode = make(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    return lambda payload: encode(payload, 0)
+
+
+_encode_chunks = _iterencoder()
+
+
 def dumps(payload: Any) -> bytes:
     """Serialise unstructured data to compact UTF-8 JSON bytes (done once per call)."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return "".join(_encode_chunks(payload)).encode()
 
 
 def decimal_to_json_number(value: Decimal) -> float | int:

@@ -87,15 +87,14 @@ class Transport:
 
     async def send(self, request: HttpRequest, *, timeout: Timeout) -> HttpResponse:
         """Make one attempt; failures raise ConnectionFailedError or RequestTimeoutError."""
-        if self._max_concurrency is None:
-            return await self._send(request, timeout)
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._max_concurrency)
-        async with self._semaphore:
-            return await self._send(request, timeout)
-
-    async def _send(self, request: HttpRequest, timeout: Timeout) -> HttpResponse:
+        # One coroutine whether capped or not: each frame between the caller and aiohttp
+        # is passed through again every time the request resumes.
+        semaphore = self._semaphore
+        if semaphore is None and self._max_concurrency is not None:
+            semaphore = self._semaphore = asyncio.Semaphore(self._max_concurrency)
         session = self.session
+        if semaphore is not None:
+            await semaphore.acquire()
         try:
             async with session.request(
                 request.method,
@@ -126,6 +125,9 @@ class Transport:
                 f"connection broke before the answer arrived ({type(exc).__name__})",
                 outcome_unknown=True,
             ) from exc
+        finally:
+            if semaphore is not None:
+                semaphore.release()
 
     async def close(self) -> None:
         """Close the session if this transport opened it."""
