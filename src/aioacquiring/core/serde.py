@@ -115,7 +115,9 @@ def parse_datetime(text: str) -> datetime:
     elif text.startswith("/Date(") and text.endswith(")/"):
         # CloudPayments' .NET form, often six times in one transaction: no regex needed
         # when it holds plain epoch milliseconds (an offset, if any, is informative only).
-        digits = text[6:-2].split("+", 1)[0]
+        digits = text[6:-2]
+        if not digits.isdigit():
+            digits = digits.split("+", 1)[0]
         if digits.isdigit():
             return _EPOCH + timedelta(0, 0, 0, int(digits))  # positional: milliseconds
     text = text.strip()
