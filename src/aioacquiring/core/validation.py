@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -102,6 +103,9 @@ def _value_check(field: attrs.Attribute[Any]) -> Check | None:
 
 _PLANS: dict[type, tuple[tuple[str, Check | None], ...]] = {}
 
+_LEAVES = frozenset({str, int, bool, float, Decimal, datetime, date})
+"""Field value types that hold no model to look into."""
+
 
 def _plan(cls: type) -> tuple[tuple[str, Check | None], ...]:
     # Models are immutable classes generated at build time, so a plan per class is
@@ -125,12 +129,13 @@ def validate(model: Any, *, path: str = "") -> None:
         value = getattr(model, name)
         if value is None:
             continue
-        where = f"{path}{name}"
         if check is not None and (problem := check(value)):
-            raise InvalidInputError(problem, field=where)
+            raise InvalidInputError(problem, field=f"{path}{name}")
+        if type(value) in _LEAVES:
+            continue
         if attrs.has(type(value)):
-            validate(value, path=f"{where}.")
+            validate(value, path=f"{path}{name}.")
         elif isinstance(value, list | tuple):
             for index, item in enumerate(value):
                 if attrs.has(type(item)):
-                    validate(item, path=f"{where}[{index}].")
+                    validate(item, path=f"{path}{name}[{index}].")
