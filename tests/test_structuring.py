@@ -30,8 +30,10 @@ import aioacquiring.models
 from aioacquiring.alif import decoders as alif_decoders
 from aioacquiring.bank131 import serde as bank131_serde
 from aioacquiring.cloudpayments import decoders as cloudpayments_decoders
-from aioacquiring.core.serde import json_key, make_converter, parse_datetime
+from aioacquiring.core.errors import InvalidResponseError
+from aioacquiring.core.serde import json_key, make_converter, parse_datetime, structure_answer
 from aioacquiring.core.structuring import make_structure_fn, open_enum_parts, optional_inner
+from aioacquiring.models.cloudpayments.kkt import CustomerReceipt
 
 
 def _models(provider: str) -> list[type]:
@@ -112,8 +114,17 @@ def _datetime_texts() -> st.SearchStrategy[Any]:
     )
 
 
+def _holds_model(tp: Any) -> bool:
+    return attrs.has(tp) or any(_holds_model(arg) for arg in typing.get_args(tp))
+
+
 def json_for(tp: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     """A value the provider could send for a field of type ``tp`` (or noise, now and then)."""
+    if _holds_model(tp):
+        # Where a model belongs, text or a list is refused here but read by cattrs as an
+        # empty object (``"Key" in o`` is just False); test_text_or_a_list_is_not_a_model.
+        objects_only = st.one_of(st.none(), st.just({"k": "v"}))
+        return st.one_of(_plausible(tp, depth), objects_only) if depth < 3 else objects_only
     return st.one_of(_plausible(tp, depth), noise) if depth < 3 else noise
 
 
@@ -184,6 +195,22 @@ def test_every_provider_has_models_under_test() -> None:
     counts = {provider: sum(p == provider for p, _ in CASES) for provider in PROVIDERS}
     assert all(count >= 10 for count in counts.values()), counts
     assert aioacquiring.models.__name__ == "aioacquiring.models"
+
+
+@pytest.mark.parametrize("shape", ["text", ["a", "list"], 7])
+def test_text_or_a_list_is_not_a_model(shape: object) -> None:
+    # cattrs' generic hook reads these as an object with none of its keys; an answer
+    # of the wrong shape is an error, not an empty receipt.
+    receipt = {"Items": [], "amounts": shape}
+    with pytest.raises(AttributeError):
+        cloudpayments_decoders.converter.structure(receipt, CustomerReceipt)
+    with pytest.raises(InvalidResponseError, match="could not be read"):
+        structure_answer(
+            cloudpayments_decoders.converter, receipt, CustomerReceipt, provider="CloudPayments"
+        )
+    if not isinstance(shape, int):  # what cattrs' own hook made of it
+        reference = PROVIDERS["cloudpayments"][1]
+        assert reference.structure(receipt, CustomerReceipt).amounts is not None
 
 
 # -- classes whose __init__ does more than fill slots are called, not bypassed -----------
