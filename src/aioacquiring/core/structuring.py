@@ -6,7 +6,8 @@ transaction that is about a hundred calls per answer. The hook built here
 reads each key once and calls the converter's hook only when the JSON value is
 not already what the field holds -- text for a ``str``, an integer for an
 ``int``, a ``Decimal`` (the JSON reader makes them) for money, a known member
-for an open enum -- then calls the class with keywords. It uses the same
+for an open enum -- then fills the new instance's slots (or calls the class,
+when its ``__init__`` does more than fill them). It uses the same
 converter hooks for everything else, so what an answer reads into is what
 cattrs' generic hook made of it, only cheaper -- with one deliberate
 difference: text or a list where an object belongs fails here (cattrs found
