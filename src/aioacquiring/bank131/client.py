@@ -14,15 +14,12 @@ from aioacquiring.bank131.resources import Bank131API
 from aioacquiring.bank131.serde import CONVERTERS
 from aioacquiring.bank131.signing import PrivateKeyInput, PublicKeyInput, Signer, load_public_key
 from aioacquiring.bank131.signing import verify as verify_signature
-from aioacquiring.core.client import retry_after_seconds
+from aioacquiring.core.client import retryable_status_error
 from aioacquiring.core.config import RetryPolicy, Timeout
 from aioacquiring.core.errors import (
     InvalidInputError,
     InvalidResponseError,
     ProviderError,
-    ProviderInternalError,
-    RateLimitError,
-    RequestTimeoutError,
 )
 from aioacquiring.core.idempotency import new_idempotency_key
 from aioacquiring.core.operation import Operation
@@ -224,18 +221,11 @@ class Bank131(Bank131API):
                 error = error_from_answer(envelope.get("error"), status=status)
                 error.outcome_unknown = error.retryable
                 raise error
-        if status == 429:
-            raise RateLimitError(
-                "Bank 131 is rate limiting the project",
-                retry_after=retry_after_seconds(response.headers),
-                status=status,
-            )
-        if status == 408:
-            raise RequestTimeoutError("Bank 131 timed the request out", outcome_unknown=True)
-        if status >= 500:
-            raise ProviderInternalError(
-                f"Bank 131 failed on its side (HTTP {status})", status=status, outcome_unknown=True
-            )
+        retryable = retryable_status_error(
+            "Bank 131", response, rate_limited="Bank 131 is rate limiting the project"
+        )
+        if retryable is not None:
+            raise retryable
         if status in (401, 403):
             raise Bank131AuthenticationError(
                 f"Bank 131 refused the request (HTTP {status}): check project_id and the key",

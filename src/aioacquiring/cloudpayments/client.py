@@ -13,16 +13,13 @@ from aioacquiring.cloudpayments import webhooks
 from aioacquiring.cloudpayments.decoders import converter
 from aioacquiring.cloudpayments.resources import CloudPaymentsAPI
 from aioacquiring.cloudpayments.webhooks import Notification, NotificationType
-from aioacquiring.core.client import retry_after_seconds
+from aioacquiring.core.client import retryable_status_error
 from aioacquiring.core.config import RetryPolicy, Timeout
 from aioacquiring.core.errors import (
+    AcquiringError,
     AuthenticationError,
     InvalidRequestError,
     InvalidResponseError,
-    ProviderError,
-    ProviderInternalError,
-    RateLimitError,
-    RequestTimeoutError,
 )
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.serde import dumps, loads
@@ -169,22 +166,17 @@ def _basic_auth(login: str, password: str) -> str:
     return f"Basic {token}"
 
 
-def _http_error(response: HttpResponse) -> ProviderError | RequestTimeoutError:
+def _http_error(response: HttpResponse) -> AcquiringError:
     status = response.status
     if status == 401:
         return AuthenticationError(
             "CloudPayments refused the credentials: check public_id and api_secret", status=status
         )
-    if status == 429:
-        return RateLimitError(
-            "CloudPayments is over the terminal's concurrency limit",
-            retry_after=retry_after_seconds(response.headers),
-            status=status,
-        )
-    if status == 408:
-        return RequestTimeoutError("CloudPayments timed the request out", outcome_unknown=True)
-    if status >= 500:
-        return ProviderInternalError(
-            f"CloudPayments failed on its side (HTTP {status})", status=status, outcome_unknown=True
-        )
+    retryable = retryable_status_error(
+        "CloudPayments",
+        response,
+        rate_limited="CloudPayments is over the terminal's concurrency limit",
+    )
+    if retryable is not None:
+        return retryable
     return InvalidRequestError(f"CloudPayments refused the request (HTTP {status})", status=status)

@@ -21,7 +21,12 @@ import aiohttp
 import attrs
 
 from aioacquiring.core.config import RetryPolicy, Timeout
-from aioacquiring.core.errors import AcquiringError, RateLimitError, RequestTimeoutError
+from aioacquiring.core.errors import (
+    AcquiringError,
+    ProviderInternalError,
+    RateLimitError,
+    RequestTimeoutError,
+)
 from aioacquiring.core.idempotency import check_idempotency_key, new_idempotency_key
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.pagination import Paginator
@@ -255,3 +260,25 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def retryable_status_error(
+    provider: str, response: HttpResponse, *, rate_limited: str
+) -> AcquiringError | None:
+    """The typed error for the HTTP statuses DESIGN.md retries (429, 408, 5xx), else None.
+
+    ``rate_limited`` is the 429 message (each provider limits something of its own);
+    408 and 5xx leave the outcome unknown: the provider may have acted.
+    """
+    status = response.status
+    if status == 429:
+        return RateLimitError(
+            rate_limited, retry_after=retry_after_seconds(response.headers), status=status
+        )
+    if status == 408:
+        return RequestTimeoutError(f"{provider} timed the request out", outcome_unknown=True)
+    if status >= 500:
+        return ProviderInternalError(
+            f"{provider} failed on its side (HTTP {status})", status=status, outcome_unknown=True
+        )
+    return None
