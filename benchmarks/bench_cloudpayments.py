@@ -105,6 +105,10 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
 Call = Callable[[], Awaitable[object]]
 
 
+MONEY_PATHS = frozenset({"/payments/void"})
+"""Paths of money calls: a safe raw client sends these with an idempotency key."""
+
+
 def raw_call(session: aiohttp.ClientSession, url: str, path: str) -> Call:
     token = base64.b64encode(f"{PUBLIC_ID}:{API_SECRET}".encode()).decode()
     headers = {"Authorization": f"Basic {token}", "Content-Type": "application/json"}
@@ -122,9 +126,6 @@ def raw_call(session: aiohttp.ClientSession, url: str, path: str) -> Call:
             return json.loads(await answer.read())
 
     return call_with_key if path in MONEY_PATHS else call
-
-
-MONEY_PATHS = frozenset({"/payments/void"})
 
 
 OPERATIONS = {
