@@ -186,3 +186,37 @@ def test_request_bodies_are_compact_utf8_json(value: object) -> None:
     expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
     assert dumps(value) == expected
     assert json.loads(dumps(value)) == value
+
+
+# Readings compare by repr: "NaN" is valid to json and nan != nan.
+def _stdlib_reading(text: str) -> str:
+    try:
+        return repr(json.loads(text, parse_float=Decimal))
+    except ValueError as exc:
+        return type(exc).__name__
+
+
+def _our_reading(raw: str | bytes) -> str:
+    try:
+        return repr(loads(raw))
+    except ValueError as exc:
+        return type(exc).__name__
+
+
+json_space = st.text(alphabet=" \t\n\r", max_size=3)
+
+
+@given(json_values, json_space, json_space, st.sampled_from(["", "x", "{}", "1", "\u00a0", "\x1c"]))
+def test_answers_read_exactly_as_the_json_module_reads_them(
+    value: object, before: str, after: str, extra: str
+) -> None:
+    # loads() takes a shortcut past json's decode(); what it reads, and what it refuses,
+    # must not change: surrounding JSON whitespace is fine, anything else after is not.
+    text = before + json.dumps(value, ensure_ascii=False) + after + extra
+    assert _our_reading(text) == _stdlib_reading(text)
+    assert _our_reading(text.encode()) == _stdlib_reading(text)
+
+
+@given(st.text(max_size=12))
+def test_any_text_reads_or_fails_as_the_json_module_decides(text: str) -> None:
+    assert _our_reading(text) == _stdlib_reading(text)

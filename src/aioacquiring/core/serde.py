@@ -29,13 +29,26 @@ DatetimeParser = Callable[[str], datetime]
 
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # stateless; built once, not per answer
+# JSONDecoder sets scan_once in __init__; typeshed does not declare it.
+_scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_JSON_SPACE = " \t\n\r"
 
 
 def loads(raw: bytes | str) -> Any:
     """Parse JSON with every non-integer number read as an exact ``Decimal``."""
     if isinstance(raw, (bytes, bytearray)):
         raw = raw.decode("utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-8")
-    return _DECODER.decode(raw)
+    # An answer is almost always one value from its first byte: the C scanner reads it
+    # directly, without decode()'s two wrappers and its two whitespace regexes. Anything
+    # else -- leading space, nothing, extra data -- takes decode(), which reads it or
+    # raises its usual JSONDecodeError.
+    try:
+        value, end = _scan(raw, 0)
+    except StopIteration:
+        return _DECODER.decode(raw)
+    if end != len(raw) and raw[end:].strip(_JSON_SPACE):
+        return _DECODER.decode(raw)
+    return value
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
