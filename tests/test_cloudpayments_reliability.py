@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from aioacquiring import (
+    AuthenticationError,
     ConnectionFailedError,
     ProviderInternalError,
     RateLimitError,
@@ -306,3 +307,37 @@ async def test_client_is_usable_after_lazy_session_and_refuses_after_close(
     await client.close()
     with pytest.raises(RuntimeError, match="closed"):
         await client.test()
+
+
+async def test_a_callers_session_that_raises_for_status_still_gets_typed_errors(
+    emulator: CloudPaymentsEmulator,
+) -> None:
+    # A web service often shares one session set to raise_for_status=True. The SDK reads
+    # statuses itself: a 401 must stay an AuthenticationError (not a broken connection),
+    # and a 5xx on a charge must be retried under its key, not given up as unknown.
+    async with aiohttp.ClientSession(raise_for_status=True) as session:
+        wrong = CloudPayments(
+            public_id=emulator.public_id,
+            api_secret="not-the-secret",
+            base_url=emulator.url,
+            session=session,
+            retry=FAST_RETRY,
+        )
+        with pytest.raises(AuthenticationError):
+            await wrong.payments.get(transaction_id=1)
+        client = CloudPayments(
+            public_id=emulator.public_id,
+            api_secret=emulator.api_secret,
+            base_url=emulator.url,
+            session=session,
+            retry=FAST_RETRY,
+        )
+        emulator.faults.fail_next(1, status=503, path=CHARGE_PATH)
+        result = await client.payments.cards_charge(**charge_args())
+        assert isinstance(result, Accepted)
+        assert emulator.requests_seen(CHARGE_PATH) == 2
+        assert len(emulator.transactions) == 1
+        emulator.faults.fail_next(1, status=429, retry_after=3600, path=CHARGE_PATH)
+        with pytest.raises(RateLimitError) as caught:
+            await client.payments.cards_charge(**charge_args("order-2"))
+        assert caught.value.retry_after == 3600

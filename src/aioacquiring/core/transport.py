@@ -108,6 +108,10 @@ class Transport:
                 headers=request.headers,
                 timeout=self._client_timeout(timeout),
                 allow_redirects=False,
+                # The provider client reads every status itself, into typed errors; a
+                # caller's session set to raise_for_status would turn a 401 or a 503
+                # into what looks like a broken connection.
+                raise_for_status=False,
             )
             try:
                 body = await response.read()
