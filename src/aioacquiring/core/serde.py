@@ -274,7 +274,9 @@ def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_structure_hook(Any, lambda value, _: value)
+    # By predicate: on Python 3.10 typing.Any is not a class, and registering it as a
+    # type (singledispatch) fails when the converter is built.
+    converter.register_structure_hook_func(lambda tp: tp is Any, lambda value, _: value)
     converter.register_structure_hook_factory(
         lambda tp: optional_inner(tp) is not None and open_enum_parts(tp) is None,
         _make_optional_hook(converter),
