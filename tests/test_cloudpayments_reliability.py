@@ -316,21 +316,12 @@ async def test_a_callers_session_that_raises_for_status_still_gets_typed_errors(
     # statuses itself: a 401 must stay an AuthenticationError (not a broken connection),
     # and a 5xx on a charge must be retried under its key, not given up as unknown.
     async with aiohttp.ClientSession(raise_for_status=True) as session:
-        wrong = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret="not-the-secret",
-            base_url=emulator.url,
-            session=session,
-            retry=FAST_RETRY,
-        )
+        settings = {"base_url": emulator.url, "session": session, "retry": FAST_RETRY}
+        wrong = CloudPayments(public_id=emulator.public_id, api_secret="wrong", **settings)
         with pytest.raises(AuthenticationError):
             await wrong.payments.get(transaction_id=1)
         client = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
-            session=session,
-            retry=FAST_RETRY,
+            public_id=emulator.public_id, api_secret=emulator.api_secret, **settings
         )
         emulator.faults.fail_next(1, status=503, path=CHARGE_PATH)
         result = await client.payments.cards_charge(**charge_args())
