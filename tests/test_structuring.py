@@ -61,17 +61,17 @@ def _cattrs_reference(build: Callable[[], cattrs.Converter]) -> cattrs.Converter
 
 def _bank131_reference() -> cattrs.Converter:
     # Bank 131 wraps its attrs hook (v1 spellings): rebuild it around cattrs' hook.
-    original = bank131_serde.make_structure_fn
+    original = bank131_serde.model_structure_fn
 
     def cattrs_hook(cls: type, converter: cattrs.Converter, **_: Any) -> Any:
         renames = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
         return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **renames)
 
-    bank131_serde.make_structure_fn = cattrs_hook  # type: ignore[assignment]
+    bank131_serde.model_structure_fn = cattrs_hook  # type: ignore[assignment]
     try:
         return bank131_serde.make_bank131_converter(2)
     finally:
-        bank131_serde.make_structure_fn = original
+        bank131_serde.model_structure_fn = original
 
 
 PROVIDERS: dict[str, tuple[cattrs.Converter, cattrs.Converter]] = {

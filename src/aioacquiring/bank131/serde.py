@@ -28,15 +28,13 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from aioacquiring.core.serde import json_key, make_converter, parse_datetime
-from aioacquiring.core.structuring import make_structure_fn
+from aioacquiring.core.serde import json_key, make_converter, model_structure_fn
 
 V1_NAMES: Mapping[str, str] = {
     "payout_details": "payment_method",
@@ -123,9 +121,7 @@ def _install(converter: cattrs.Converter, *, api_version: int) -> None:
         return V1_NAMES.get(key, key) if api_version == 1 else key
 
     def structure_attrs(cls: type) -> Callable[[Any, Any], Any]:
-        base = make_structure_fn(
-            cls, converter, key_of=json_key, readers={datetime: parse_datetime}
-        )
+        base = model_structure_fn(cls, converter)
         v1_spellings = {
             V1_NAMES[json_key(f)]: json_key(f) for f in attrs.fields(cls) if json_key(f) in V1_NAMES
         }

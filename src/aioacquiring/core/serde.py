@@ -264,6 +264,17 @@ def structure_answer(converter: cattrs.Converter, data: Any, cls: Any, *, provid
         ) from exc
 
 
+def model_structure_fn(
+    cls: type, converter: cattrs.Converter, *, parse_datetime: DatetimeParser = parse_datetime
+) -> Callable[[Any, Any], Any]:
+    """The hook that reads a generated model: each field from its provider JSON key.
+
+    The one place that says how models are read; a provider converter that wraps
+    the hook (Bank 131's v1 spellings) builds it here too.
+    """
+    return make_structure_fn(cls, converter, key_of=json_key, readers={datetime: parse_datetime})
+
+
 def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs.Converter:
     """Build a provider's converter: renames, Decimal, aware datetimes, open enums."""
     converter = cattrs.Converter(detailed_validation=False)
@@ -286,9 +297,7 @@ def make_converter(*, parse_datetime: DatetimeParser = parse_datetime) -> cattrs
     )
 
     def structure_factory(cls: type) -> Any:
-        return make_structure_fn(
-            cls, converter, key_of=json_key, readers={datetime: parse_datetime}
-        )
+        return model_structure_fn(cls, converter, parse_datetime=parse_datetime)
 
     def unstructure_factory(cls: type) -> Any:
         renames: dict[str, Any] = {f.name: override(rename=json_key(f)) for f in attrs.fields(cls)}
