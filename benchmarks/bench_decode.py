@@ -23,14 +23,12 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
+
+from bench_cloudpayments import TRANSACTION_FIXTURE  # the answer the loopback bench serves
 
 from aioacquiring.cloudpayments.decoders import converter
 from aioacquiring.core.serde import loads, parse_datetime
 from aioacquiring.models.cloudpayments import Transaction
-
-ROOT = Path(__file__).resolve().parents[1]
-TRANSACTION_FIXTURE = ROOT / "tests" / "contract" / "cloudpayments_accepted.json"
 
 TIMESTAMP_KEYS = (
     "CreatedDate",
