@@ -3,7 +3,7 @@
 pyproject.toml promises Python >= 3.10 and floors for the four runtime
 dependencies; `make test` otherwise runs only on the newest. This builds
 `.venv-oldest` with `python3.10` and each runtime dependency pinned to its
-floor (``aiohttp>=3.11`` -> ``aiohttp==3.11``), installs the package
+floor (``aiohttp>=3.12`` -> ``aiohttp==3.12``), installs the package
 (editable) and runs pytest there. Tests that need the development tools
 (codegen) or the examples' extras (aiogram) are left out: they are about the
 build, not about what users install.

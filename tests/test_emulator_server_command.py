@@ -177,6 +177,7 @@ async def test_faults_can_be_scripted_over_http(emulator: CloudPaymentsEmulator)
         {"kind": "delay", "seconds": 0.01},
         {"kind": "drop_before", "count": 2},
         {"kind": "drop_after"},
+        {"kind": "compress", "path": "/payments/get"},
         [{"kind": "fail", "status": 429, "retry_after": 1}, {"kind": "fail", "body": {"x": 1}}],
     ],
 )

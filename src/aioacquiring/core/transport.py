@@ -17,7 +17,7 @@ import attrs
 from multidict import CIMultiDictProxy
 
 from aioacquiring.core.config import Timeout
-from aioacquiring.core.errors import ConnectionFailedError, RequestTimeoutError
+from aioacquiring.core.errors import ConnectionFailedError, InvalidInputError, RequestTimeoutError
 
 
 # Not frozen: a frozen attrs __init__ costs twice as much, on every call; nothing
@@ -41,12 +41,32 @@ class HttpResponse:
     body: bytes = attrs.field(repr=False)
 
 
+def check_shared_session(session: aiohttp.ClientSession) -> None:
+    """Refuse a caller's session that would add credentials of its own to every request.
+
+    A web service often shares one session across its outbound calls. One made
+    with ``auth=`` or a default ``Authorization`` header would send those
+    credentials, meant for another service, to the payment provider (or, where
+    the SDK sends its own ``Authorization``, make aiohttp refuse every call).
+    The provider client authenticates itself; such a session is refused up front.
+    """
+    if session.auth is not None or "Authorization" in session.headers:
+        raise InvalidInputError(
+            "the session adds credentials of its own to every request (auth= or an "
+            "Authorization header), which would go to the payment provider; pass a session "
+            "without them, or none",
+            field="session",
+        )
+
+
 class Transport:
     """Sends :class:`HttpRequest` objects over an aiohttp session.
 
     The session is created lazily inside the running loop (a client may be
     built at import time); a session passed in is used as is and never closed
-    here. ``max_concurrency`` caps the requests in flight at once.
+    here, except that it may not bring credentials of its own (see
+    :func:`check_shared_session`). ``max_concurrency`` caps the requests in
+    flight at once.
     """
 
     def __init__(
@@ -58,6 +78,8 @@ class Transport:
     ) -> None:
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if session is not None:
+            check_shared_session(session)
         self._session = session
         self._owns_session = session is None
         self._max_concurrency = max_concurrency
@@ -112,6 +134,9 @@ class Transport:
                 # caller's session set to raise_for_status would turn a 401 or a 503
                 # into what looks like a broken connection.
                 raise_for_status=False,
+                # Likewise a session set not to decompress: aiohttp still offers gzip and
+                # deflate, and a compressed answer would read as a body that is not JSON.
+                auto_decompress=True,
             )
             try:
                 body = await response.read()

@@ -29,7 +29,7 @@ _ROOT = ADMIN_PREFIX.rstrip("/")
 
 _WEBHOOK_FAULT = '{"kind": "duplicate" or "reorder", "count": n}'
 
-_KINDS = ("fail", "delay", "slow_body", "drop_before", "drop_after")
+_KINDS = ("fail", "delay", "slow_body", "compress", "drop_before", "drop_after")
 
 
 def _bad(message: str) -> web.Response:
@@ -41,7 +41,8 @@ def apply_fault(faults: FaultInjector, spec: Any) -> None:
 
     ``{"kind": "fail", "count": 2, "status": 503, "retry_after": 1, "path": "/x"}``;
     ``kind`` is one of ``fail``, ``delay`` and ``slow_body`` (with ``seconds``),
-    ``drop_before``, ``drop_after``; ``count`` defaults to 1 and ``path`` to every path.
+    ``compress``, ``drop_before``, ``drop_after``; ``count`` defaults to 1 and ``path``
+    to every path.
     """
     if not isinstance(spec, dict):
         raise ValueError("a fault is a JSON object")
@@ -68,6 +69,8 @@ def apply_fault(faults: FaultInjector, spec: Any) -> None:
             raise ValueError(f"{kind} needs seconds, a non-negative number")
         script = faults.delay_next if kind == "delay" else faults.slow_body_next
         script(count, seconds=float(seconds), path=path)
+    elif kind == "compress":
+        faults.compress_next(count, path=path)
     elif kind == "drop_before":
         faults.drop_before_next(count, path=path)
     else:

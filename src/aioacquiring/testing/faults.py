@@ -3,7 +3,8 @@
 A :class:`FaultInjector` scripts what the next requests suffer: an HTTP error
 instead of an answer, a delay, a connection dropped before the work is done, or
 one dropped after the work is done but before the answer leaves (a "lost
-response", the case that makes idempotency keys necessary). It also counts the
+response", the case that makes idempotency keys necessary), or an answer
+compressed the way a provider's proxy may compress it. It also counts the
 requests each path received and, when given a cap, answers HTTP 429 to requests
 over the number allowed in flight at once, the way providers throttle.
 """
@@ -29,7 +30,7 @@ ADMIN_PREFIX = "/_emulator/"
 class _Rule:
     """One scripted fault, consumed by the next ``remaining`` matching requests."""
 
-    kind: str  # "fail", "delay", "slow_body", "drop_before" or "drop_after"
+    kind: str  # "fail", "delay", "slow_body", "compress", "drop_before" or "drop_after"
     remaining: int
     path: str | None
     status: int = 500
@@ -170,6 +171,17 @@ class FaultInjector:
             raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
         self._rules.append(_Rule("slow_body", count, path, seconds=float(seconds)))
 
+    def compress_next(self, count: int = 1, *, path: str | None = None) -> None:
+        """Handle the next ``count`` matching requests and compress their answers.
+
+        The answer is deflate- or gzip-encoded as the request's
+        ``Accept-Encoding`` allows (an aiohttp client offers both),
+        the way a proxy in front of a provider may compress JSON: a client that
+        does not decompress reads bytes that are not JSON.
+        """
+        _check_count(count)
+        self._rules.append(_Rule("compress", count, path))
+
     def drop_before_next(self, count: int = 1, *, path: str | None = None) -> None:
         """Close the connection of the next ``count`` matching requests; nothing is processed."""
         _check_count(count)
@@ -243,6 +255,11 @@ class FaultInjector:
                 return _drop_connection(request)
             if rule.kind == "slow_body":
                 return await _trickle(request, await handler(request), rule.seconds)
+            if rule.kind == "compress":
+                answer = await handler(request)
+                if isinstance(answer, web.Response):
+                    answer.enable_compression()  # picks what Accept-Encoding offers, if any
+                return answer
             await handler(request)  # drop_after: the work is done ...
             return _drop_connection(request)  # ... and its answer is lost
         finally:
