@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import time
+import tracemalloc
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -239,6 +240,33 @@ async def test_the_deadline_bounds_the_call_retries_included(
     assert caught.value.attempts <= 3
 
 
+async def test_calls_trimmed_to_their_deadline_do_not_grow_the_clients_memory(
+    emulator: CloudPaymentsEmulator,
+) -> None:
+    # A deadline shorter than the attempt's timeout gives every call a timeout of its own
+    # (what is left of its deadline); the client must not keep one per call.
+    async with CloudPayments(
+        public_id=emulator.public_id,
+        api_secret=emulator.api_secret,
+        base_url=emulator.url,
+        timeout=Timeout(total=30, connect=5),
+        retry=RetryPolicy(max_retries=0, deadline=20),
+    ) as client:
+        for _ in range(50):  # warm every cache first
+            await client.test()
+        core = [tracemalloc.Filter(True, "*/aioacquiring/core/*")]
+        tracemalloc.start()
+        try:
+            before = tracemalloc.take_snapshot().filter_traces(core)
+            for _ in range(1000):
+                await client.test()
+            after = tracemalloc.take_snapshot().filter_traces(core)
+        finally:
+            tracemalloc.stop()
+    growth = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert growth < 16 * 1024, f"the client's own code kept {growth} bytes over 1000 calls"
+
+
 async def test_concurrency_cap_keeps_under_the_providers_limit(
     emulator: CloudPaymentsEmulator,
 ) -> None:
@@ -253,6 +281,40 @@ async def test_concurrency_cap_keeps_under_the_providers_limit(
         results = await asyncio.gather(*(client.test() for _ in range(30)))
     assert len(results) == 30
     assert emulator.max_in_flight_seen <= 3
+
+
+async def test_waiting_for_a_slot_of_the_clients_cap_counts_towards_the_deadline(
+    emulator: CloudPaymentsEmulator,
+) -> None:
+    # A burst queues calls behind max_concurrency. A queued call has sent nothing: when its
+    # deadline passes in the queue it fails at once, safely, and is not sent late.
+    async with CloudPayments(
+        public_id=emulator.public_id,
+        api_secret=emulator.api_secret,
+        base_url=emulator.url,
+        max_concurrency=1,
+        retry=RetryPolicy(max_retries=0),
+    ) as client:
+        emulator.faults.delay_next(1, seconds=1.5, path="/test")
+        slow = asyncio.create_task(client.test())
+        while emulator.requests_seen("/test") == 0:  # noqa: ASYNC110 - the emulator's count
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError) as caught:
+            await client.payments.cards_charge(
+                **charge_args(), retry=RetryPolicy(max_retries=5, deadline=0.3)
+            )
+        assert time.monotonic() - started < 1.0  # not the 1.5 s the slot stayed busy
+        assert not caught.value.outcome_unknown
+        assert "nothing was sent" in str(caught.value)
+        assert emulator.requests_seen(CHARGE_PATH) == 0
+        with pytest.raises(RequestTimeoutError):
+            await client.test(timeout=0.2)  # a per-call timeout bounds the wait as well
+        assert await slow
+        # The slot the waits gave up on is free again, and a charge now goes through.
+        assert isinstance(await client.payments.cards_charge(**charge_args()), Accepted)
+    assert emulator.requests_seen(CHARGE_PATH) == 1
+    assert len(emulator.transactions) == 1
 
 
 async def test_over_the_emulators_cap_is_a_429_that_is_retried(

@@ -10,6 +10,7 @@ policy needs to keep money calls safe.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Mapping
 
 import aiohttp
@@ -39,6 +40,10 @@ class HttpResponse:
     status: int
     headers: CIMultiDictProxy[str]
     body: bytes = attrs.field(repr=False)
+
+
+_TIMEOUTS_KEPT = 16
+"""aiohttp timeouts a transport keeps built: the client's own and a few per-call ones."""
 
 
 def check_shared_session(session: aiohttp.ClientSession) -> None:
@@ -106,6 +111,10 @@ class Transport:
             # sock_connect bounds opening a socket (and its TLS handshake) only; a `connect`
             # timeout would also wrap taking a pooled connection, a timer on every call.
             cached = aiohttp.ClientTimeout(total=timeout.total, sock_connect=timeout.connect)
+            if len(self._timeouts) >= _TIMEOUTS_KEPT:
+                # An attempt trimmed to what is left of its call's deadline has a timeout
+                # of its own, seen once: kept for ever, they would grow without bound.
+                self._timeouts.clear()
             self._timeouts[timeout] = cached
         return cached
 
@@ -117,8 +126,12 @@ class Transport:
         if semaphore is None and self._max_concurrency is not None:
             semaphore = self._semaphore = asyncio.Semaphore(self._max_concurrency)
         session = self.session
+        client_timeout = self._client_timeout(timeout)
         if semaphore is not None:
-            await semaphore.acquire()
+            if semaphore.locked():
+                client_timeout = await self._wait_for_slot(semaphore, timeout)
+            else:
+                await semaphore.acquire()  # a slot is free: taken at once
         try:
             # Awaited rather than entered: aiohttp's context managers put two more coroutine
             # frames on every resume and three more on the way out. The finally does what
@@ -128,7 +141,7 @@ class Transport:
                 request.url,
                 data=request.body,
                 headers=request.headers,
-                timeout=self._client_timeout(timeout),
+                timeout=client_timeout,
                 allow_redirects=False,
                 # The provider client reads every status itself, into typed errors; a
                 # caller's session set to raise_for_status would turn a 401 or a 503
@@ -166,6 +179,35 @@ class Transport:
         finally:
             if semaphore is not None:
                 semaphore.release()
+
+    async def _wait_for_slot(
+        self, semaphore: asyncio.Semaphore, timeout: Timeout
+    ) -> aiohttp.ClientTimeout:
+        """Take a ``max_concurrency`` slot within the attempt's timeout; the rest is the request's.
+
+        Waiting in the client's own queue counts towards the attempt's total (and
+        so towards the call's deadline, which trims it): under a burst, a call
+        must not wait past its deadline for a slot. Nothing has been sent while
+        it waits, so running out of time here is a safe failure.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(timeout.total):  # a timer, not wait_for's task
+                    await semaphore.acquire()
+            else:
+                await asyncio.wait_for(semaphore.acquire(), timeout.total)
+        except asyncio.TimeoutError:
+            raise RequestTimeoutError(
+                f"the client's {self._max_concurrency} request slots (max_concurrency) stayed "
+                f"busy for {timeout.total:g} s; nothing was sent",
+                outcome_unknown=False,
+            ) from None
+        # The rest of the attempt's time is the request's; a sliver at least, since a
+        # total of 0 would mean no limit at all to aiohttp.
+        left = max(timeout.total - (loop.time() - started), 0.001)
+        return aiohttp.ClientTimeout(total=left, sock_connect=min(timeout.connect, left))
 
     async def close(self) -> None:
         """Close the session if this transport opened it."""
