@@ -70,6 +70,19 @@ async def test_idempotency_key_must_be_a_non_empty_string(client: CloudPayments,
     assert caught.value.field == "idempotency_key"
 
 
+@pytest.mark.parametrize("key", ["order-1\r\nX-Evil: 1", "line\nbreak", "заказ-1", "tab\tkey"])
+async def test_idempotency_key_must_be_printable_ascii_for_its_header(
+    client: CloudPayments, key: str
+) -> None:
+    # X-Request-ID is a header: a line break there used to reach aiohttp, which refused it
+    # only when sending, with a bare ValueError; other text is read differently by servers.
+    # (The client's port is closed: anything sent would fail as a connection error.)
+    with pytest.raises(InvalidInputError, match="printable ASCII") as caught:
+        await client.payments.cards_charge(**CHARGE, idempotency_key=key)
+    assert caught.value.field == "idempotency_key"
+    assert caught.value.attempts == 0
+
+
 async def test_token_charge_refuses_an_empty_token(client: CloudPayments) -> None:
     with pytest.raises(InvalidInputError) as caught:
         await client.payments.tokens_charge(

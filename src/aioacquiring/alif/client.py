@@ -36,7 +36,7 @@ from aioacquiring.core.operation import Operation
 from aioacquiring.core.pagination import Paginator
 from aioacquiring.core.serde import dumps
 from aioacquiring.core.transport import HttpResponse
-from aioacquiring.core.validation import require_text
+from aioacquiring.core.validation import require_header_text, require_text
 
 __all__ = ["MAX_PER_PAGE", "READ", "SIGNED", "Alif"]
 
@@ -74,6 +74,7 @@ class Alif(AlifAPI):
 
     provider = "alif"
     idempotency_key_length = (1, 64)
+    idempotency_key_in_header = False  # it is the body's external_id
 
     def __init__(
         self,
@@ -87,7 +88,8 @@ class Alif(AlifAPI):
         max_concurrency: int | None = None,
         per_page: int = MAX_PER_PAGE,
     ) -> None:
-        for name, value in (("token", token), ("secret_key", secret_key), ("base_url", base_url)):
+        require_header_text(token, "token")
+        for name, value in (("secret_key", secret_key), ("base_url", base_url)):
             require_text(value, name)
         if isinstance(per_page, bool) or not isinstance(per_page, int):
             raise InvalidInputError("must be an integer", field="per_page")

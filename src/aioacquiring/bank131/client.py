@@ -25,7 +25,7 @@ from aioacquiring.core.idempotency import new_idempotency_key
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.serde import dumps, loads
 from aioacquiring.core.transport import HttpResponse
-from aioacquiring.core.validation import require_text, validate
+from aioacquiring.core.validation import require_header_text, validate
 
 __all__ = ["DEFAULT_BASE_URL", "DEMO_BASE_URL", "Bank131"]
 
@@ -91,11 +91,11 @@ class Bank131(Bank131API):
         auto_idempotency_keys: bool = True,
         verify_answers: bool = False,
     ) -> None:
-        require_text(project_id, "project_id")
+        require_header_text(project_id, "project_id")
         if api_version not in (1, 2) or isinstance(api_version, bool):
             raise InvalidInputError("must be 1 or 2", field="api_version")
-        if submerchant is not None and (not isinstance(submerchant, str) or not submerchant):
-            raise InvalidInputError("must be a non-empty string or None", field="submerchant")
+        if submerchant is not None:
+            require_header_text(submerchant, "submerchant")
         signer = Signer(private_key, passphrase=passphrase)
         bank_key = load_public_key(bank_public_key) if bank_public_key is not None else None
         if verify_answers and bank_key is None:
@@ -166,12 +166,7 @@ class Bank131(Bank131API):
         self, operation: Operation[Any], request: Any, given: str | None
     ) -> str | None:
         if given is not None:
-            key = super()._resolve_key(operation, request, given)
-            if key is not None and not (key.isascii() and key.isprintable()):
-                raise InvalidInputError(
-                    "must be printable ASCII (it travels in a header)", field="idempotency_key"
-                )
-            return key
+            return super()._resolve_key(operation, request, given)  # checked as core checks it
         # Every method the bank dedupes gets a key, money or not: a retried
         # session/cancel or session/create is then answered once, too.
         if operation.dedupe and self._auto_keys:

@@ -47,6 +47,8 @@ class BaseClient:
 
     provider: str = "provider"
     idempotency_key_length: tuple[int, int] = (1, 255)
+    idempotency_key_in_header: bool = True
+    """Whether the provider takes the key in a header (then it must be printable ASCII)."""
 
     def __init__(
         self,
@@ -120,7 +122,9 @@ class BaseClient:
     ) -> str | None:
         if given is not None:
             low, high = self.idempotency_key_length
-            return check_idempotency_key(given, min_length=low, max_length=high)
+            return check_idempotency_key(
+                given, min_length=low, max_length=high, header=self.idempotency_key_in_header
+            )
         if operation.moves_money and operation.dedupe and self._auto_keys:
             return new_idempotency_key()
         return None

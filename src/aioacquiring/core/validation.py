@@ -123,6 +123,27 @@ def require_text(value: object, field: str) -> str:
     return value
 
 
+def fits_a_header(text: str) -> bool:
+    """Whether ``text`` can travel as an HTTP header value as it is: printable ASCII."""
+    return text.isascii() and text.isprintable()
+
+
+def require_header_text(value: object, field: str) -> str:
+    """:func:`require_text` for a value sent in an HTTP header, which must be printable ASCII.
+
+    Caught here rather than by aiohttp, which refuses a line break (a credential
+    read from a file often ends in one) only when sending, on every call, with a
+    bare ValueError. The message never repeats the value: it may be a secret.
+    """
+    text = require_text(value, field)
+    if not fits_a_header(text):
+        raise InvalidInputError(
+            "must be printable ASCII: it travels in an HTTP header (a line break at the end?)",
+            field=field,
+        )
+    return text
+
+
 def validate(model: Any, *, path: str = "") -> None:
     """Raise :class:`InvalidInputError` for the first field that breaks its schema."""
     for name, check in _plan(type(model)):
