@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck codegen codegen-check pytest oldest reliability reliability-quick docs demo bench clean
+.PHONY: test lint typecheck codegen codegen-check pytest oldest newest reliability reliability-quick docs demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,examples]"
 	touch $(STAMP)
 
-test: $(STAMP) lint typecheck codegen-check pytest oldest reliability-quick docs
+test: $(STAMP) lint typecheck codegen-check pytest oldest newest reliability-quick docs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -33,9 +33,13 @@ pytest: $(STAMP)
 	$(PY) -m coverage report
 
 # The suite again on Python 3.10 with every runtime dependency at its floor in
-# pyproject.toml (skipped, and says so, where no Python 3.10 is installed).
+# pyproject.toml, and on the newest Python 3.12+ installed with the newest
+# dependencies (each skipped, and says so, where no such Python is installed).
 oldest: $(STAMP)
-	$(PY) .ci/oldest.py
+	$(PY) .ci/pythons.py oldest
+
+newest: $(STAMP)
+	$(PY) .ci/pythons.py newest
 
 # Every money call under every scripted fault; fails on a double charge, a lost
 # result or an untyped exception. `make test` runs each scenario once.
@@ -68,4 +72,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_decode.py
 
 clean:
-	rm -rf $(VENV) .coverage .pytest_cache .mypy_cache .ruff_cache .hypothesis docs/api
+	rm -rf $(VENV) .venv-oldest .venv-newest .coverage .pytest_cache .mypy_cache .ruff_cache .hypothesis docs/api
