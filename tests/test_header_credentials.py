@@ -1,4 +1,4 @@
-"""Credentials that travel in HTTP headers are refused at construction when no header can carry them.
+"""Credentials sent in HTTP headers are refused at construction when no header can carry them.
 
 A token read from a file or an environment file often keeps its line break. aiohttp
 refuses that only when sending, on every call, with a bare ValueError; the clients

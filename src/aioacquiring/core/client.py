@@ -31,6 +31,7 @@ from aioacquiring.core.idempotency import check_idempotency_key, new_idempotency
 from aioacquiring.core.operation import Operation
 from aioacquiring.core.pagination import Paginator
 from aioacquiring.core.transport import HttpRequest, HttpResponse, Transport
+from aioacquiring.core.validation import require_base_url
 
 ResultT = TypeVar("ResultT")
 ItemT = TypeVar("ItemT")
@@ -60,7 +61,7 @@ class BaseClient:
         max_concurrency: int | None = None,
         auto_idempotency_keys: bool = True,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        self._base_url = require_base_url(base_url).rstrip("/")
         self._timeout = Timeout.coerce(timeout, Timeout())
         self._retry = retry or RetryPolicy()
         self._auto_keys = auto_idempotency_keys

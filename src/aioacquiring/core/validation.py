@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -121,6 +122,33 @@ def require_text(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError("must be a non-empty string", field=field)
     return value
+
+
+def require_base_url(value: object, field: str = "base_url") -> str:
+    """``value`` if it is an absolute ``http(s)://host[:port][/path]`` URL; else InvalidInputError.
+
+    Caught here, once: aiohttp refuses such a URL only when a call is made, with
+    an error that reads like a connection broken halfway (outcome unknown),
+    retried and reported as if the provider might have acted, though nothing
+    ever left.
+    """
+    text = require_text(value, field)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError as exc:
+        raise InvalidInputError(f"is not a URL ({exc})", field=field) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(
+            "must be an absolute http:// or https:// URL with a host, such as "
+            "https://api.cloudpayments.ru",
+            field=field,
+        )
+    if parts.query or parts.fragment or not fits_a_header(text) or " " in text:
+        raise InvalidInputError(
+            "must be a plain URL: no query, fragment, spaces or non-ASCII text", field=field
+        )
+    return text
 
 
 def fits_a_header(text: str) -> bool:
