@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import attrs
 
+from aioacquiring.core.errors import InvalidInputError
+
+
+def _seconds(value: object, field: str) -> float:
+    """``value`` as seconds: a finite positive number (NaN or infinity would lift the bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"must be a number of seconds, got {value!r}", field=field)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int past any float
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidInputError(f"must be a finite positive number, got {value!r}", field=field)
+    return seconds
+
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value}")
+    _seconds(value, attribute.name)
+
+
+def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(
+            f"must be a whole number from 0, got {value!r}", field=attribute.name
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -18,7 +40,8 @@ class Timeout:
 
     ``total`` bounds the whole attempt (connect, send, read the answer);
     ``connect`` bounds getting a connection. The overall deadline of a call,
-    retries included, is :attr:`RetryPolicy.deadline`.
+    retries included, is :attr:`RetryPolicy.deadline`. Each is a finite
+    positive number of seconds; anything else raises :class:`InvalidInputError`.
     """
 
     total: float = attrs.field(default=30.0, validator=_positive)
@@ -31,7 +54,8 @@ class Timeout:
             return default
         if isinstance(value, Timeout):
             return value
-        return cls(total=float(value), connect=min(default.connect, float(value)))
+        seconds = _seconds(value, "timeout")
+        return cls(total=seconds, connect=min(default.connect, seconds))
 
 
 @attrs.frozen(kw_only=True)
@@ -51,9 +75,12 @@ class RetryPolicy:
             clients do not retry in step.
         deadline: Bound on the whole call, retries and waits included. A wait
             (``Retry-After`` included) that would pass it is not taken.
+
+    Seconds must be finite and positive, and ``max_retries`` a whole number
+    from 0; anything else raises :class:`InvalidInputError`.
     """
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=2, validator=_retries)
     backoff_base: float = attrs.field(default=0.5, validator=_positive)
     backoff_cap: float = attrs.field(default=8.0, validator=_positive)
     jitter: bool = True
