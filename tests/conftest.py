@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -19,12 +20,17 @@ async def emulator() -> AsyncIterator[CloudPaymentsEmulator]:
         yield emulator
 
 
-@pytest.fixture
-async def client(emulator: CloudPaymentsEmulator) -> AsyncIterator[CloudPayments]:
-    async with CloudPayments(
+def client_for(emulator: CloudPaymentsEmulator, **options: Any) -> CloudPayments:
+    """A client with ``emulator``'s credentials and URL; ``options`` go to the constructor."""
+    return CloudPayments(
         public_id=emulator.public_id,
         api_secret=emulator.api_secret,
         base_url=emulator.url,
-        retry=FAST_RETRY,
-    ) as client:
+        **options,
+    )
+
+
+@pytest.fixture
+async def client(emulator: CloudPaymentsEmulator) -> AsyncIterator[CloudPayments]:
+    async with client_for(emulator, retry=FAST_RETRY) as client:
         yield client

@@ -27,7 +27,7 @@ from aioacquiring import (
 from aioacquiring.cloudpayments import Accepted, CloudPayments
 from aioacquiring.testing import CloudPaymentsEmulator, test_cryptogram
 
-from .conftest import FAST_RETRY
+from .conftest import FAST_RETRY, client_for
 
 CHARGE_PATH = "/payments/cards/charge"
 
@@ -63,10 +63,8 @@ async def test_lost_answer_is_retried_under_the_same_key_and_charges_once(
 ) -> None:
     recorder = WireRecorder()
     async with aiohttp.ClientSession(trace_configs=[recorder.config]) as session:
-        client = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
+        client = client_for(
+            emulator,
             session=session,
             retry=FAST_RETRY,
         )
@@ -90,10 +88,8 @@ async def test_each_logical_call_gets_its_own_uuid4_key(emulator: CloudPaymentsE
     recorder = WireRecorder()
     async with (
         aiohttp.ClientSession(trace_configs=[recorder.config]) as session,
-        CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
+        client_for(
+            emulator,
             session=session,
         ) as client,
     ):
@@ -125,10 +121,8 @@ async def test_callers_key_is_sent_as_is_and_replayed(
 async def test_money_call_without_key_is_not_retried_after_an_ambiguous_failure(
     emulator: CloudPaymentsEmulator,
 ) -> None:
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         retry=FAST_RETRY,
         auto_idempotency_keys=False,
     ) as client:
@@ -197,10 +191,8 @@ async def test_retry_after_is_honoured(
 async def test_retry_after_past_the_deadline_raises_rate_limit(
     emulator: CloudPaymentsEmulator,
 ) -> None:
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         retry=RetryPolicy(max_retries=3, deadline=2),
     ) as client:
         emulator.faults.fail_next(1, status=429, retry_after=30, path="/test")
@@ -245,10 +237,8 @@ async def test_calls_trimmed_to_their_deadline_do_not_grow_the_clients_memory(
 ) -> None:
     # A deadline shorter than the attempt's timeout gives every call a timeout of its own
     # (what is left of its deadline); the client must not keep one per call.
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         timeout=Timeout(total=30, connect=5),
         retry=RetryPolicy(max_retries=0, deadline=20),
     ) as client:
@@ -270,10 +260,8 @@ async def test_calls_trimmed_to_their_deadline_do_not_grow_the_clients_memory(
 async def test_concurrency_cap_keeps_under_the_providers_limit(
     emulator: CloudPaymentsEmulator,
 ) -> None:
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         max_concurrency=3,
         retry=RetryPolicy(max_retries=0),
     ) as client:
@@ -288,10 +276,8 @@ async def test_waiting_for_a_slot_of_the_clients_cap_counts_towards_the_deadline
 ) -> None:
     # A burst queues calls behind max_concurrency. A queued call has sent nothing: when its
     # deadline passes in the queue it fails at once, safely, and is not sent late.
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         max_concurrency=1,
         retry=RetryPolicy(max_retries=0),
     ) as client:
@@ -320,10 +306,8 @@ async def test_waiting_for_a_slot_of_the_clients_cap_counts_towards_the_deadline
 async def test_over_the_emulators_cap_is_a_429_that_is_retried(
     emulator: CloudPaymentsEmulator,
 ) -> None:
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         max_concurrency=None,
         retry=RetryPolicy(max_retries=0),
     ) as client:
@@ -336,10 +320,8 @@ async def test_attempts_are_logged_without_secrets(
     emulator: CloudPaymentsEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="aioacquiring")
-    async with CloudPayments(
-        public_id=emulator.public_id,
-        api_secret=emulator.api_secret,
-        base_url=emulator.url,
+    async with client_for(
+        emulator,
         retry=FAST_RETRY,
     ) as client:
         emulator.faults.fail_next(1, status=503, path=CHARGE_PATH)
@@ -362,9 +344,7 @@ async def test_attempts_are_logged_without_secrets(
 async def test_client_is_usable_after_lazy_session_and_refuses_after_close(
     emulator: CloudPaymentsEmulator,
 ) -> None:
-    client = CloudPayments(
-        public_id=emulator.public_id, api_secret=emulator.api_secret, base_url=emulator.url
-    )
+    client = client_for(emulator)
     assert await client.test()
     await client.close()
     with pytest.raises(RuntimeError, match="closed"):
@@ -382,9 +362,7 @@ async def test_a_callers_session_that_raises_for_status_still_gets_typed_errors(
         wrong = CloudPayments(public_id=emulator.public_id, api_secret="wrong", **settings)
         with pytest.raises(AuthenticationError):
             await wrong.payments.get(transaction_id=1)
-        client = CloudPayments(
-            public_id=emulator.public_id, api_secret=emulator.api_secret, **settings
-        )
+        client = client_for(emulator, session=session, retry=FAST_RETRY)
         emulator.faults.fail_next(1, status=503, path=CHARGE_PATH)
         result = await client.payments.cards_charge(**charge_args())
         assert isinstance(result, Accepted)

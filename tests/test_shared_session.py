@@ -20,11 +20,11 @@ from multidict import CIMultiDict
 from aioacquiring import InvalidInputError
 from aioacquiring.alif import Alif
 from aioacquiring.bank131 import Bank131
-from aioacquiring.cloudpayments import Accepted, CloudPayments
+from aioacquiring.cloudpayments import Accepted
 from aioacquiring.testing import Bank131Emulator, CloudPaymentsEmulator
 from aioacquiring.testing.alif import AlifEmulator
 
-from .conftest import FAST_RETRY
+from .conftest import FAST_RETRY, client_for
 from .test_bank131_reliability import payout_args
 from .test_cloudpayments_reliability import CHARGE_PATH, charge_args
 
@@ -64,10 +64,8 @@ async def test_a_session_with_another_services_base_url_still_reaches_the_provid
     # aiohttp 3.11 asserted that every URL on such a session was relative: each SDK call
     # failed with a bare AssertionError. The floor is now 3.12, which lets absolute ones by.
     async with aiohttp.ClientSession(base_url=OTHER_SERVICE) as session:
-        cloudpayments = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
+        cloudpayments = client_for(
+            emulator,
             session=session,
             retry=FAST_RETRY,
         )
@@ -90,10 +88,8 @@ async def test_a_session_that_does_not_decompress_still_reads_compressed_answers
     async with aiohttp.ClientSession(
         auto_decompress=False, trace_configs=[encodings.config]
     ) as session:
-        cloudpayments = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
+        cloudpayments = client_for(
+            emulator,
             session=session,
             retry=FAST_RETRY,
         )
@@ -138,10 +134,8 @@ async def test_a_session_that_adds_its_own_credentials_is_refused(
     # every CloudPayments call with a bare ValueError.
     async with session_with_credentials(credentials) as session:
         makers = [
-            lambda: CloudPayments(
-                public_id=emulator.public_id,
-                api_secret=emulator.api_secret,
-                base_url=emulator.url,
+            lambda: client_for(
+                emulator,
                 session=session,
             ),
             lambda: Bank131(**bank131_emu.client_kwargs(), session=session),
@@ -166,10 +160,8 @@ async def test_a_session_with_other_default_headers_is_used_as_is(
     emulator: CloudPaymentsEmulator,
 ) -> None:
     async with aiohttp.ClientSession(headers={"X-Tenant": "shop-7"}) as session:
-        client = CloudPayments(
-            public_id=emulator.public_id,
-            api_secret=emulator.api_secret,
-            base_url=emulator.url,
+        client = client_for(
+            emulator,
             session=session,
         )
         assert await client.test()
