@@ -42,6 +42,8 @@ CLIENTS: dict[str, Callable[[str], object]] = {
         ("https://api.example/#top", "plain URL"),
         ("https://exa mple.com", "plain URL"),
         ("https://api.example\n", "plain URL"),
+        ("https://shop:s3cret@api.example", "credentials"),
+        ("https://token@api.example", "credentials"),
         ("", "non-empty"),
     ],
 )
@@ -51,6 +53,7 @@ def test_a_base_url_that_cannot_be_called_is_refused_at_construction(
     with pytest.raises(InvalidInputError, match=message) as caught:
         CLIENTS[provider](url)
     assert caught.value.field == "base_url"
+    assert "s3cret" not in str(caught.value)
 
 
 @pytest.mark.parametrize("provider", list(CLIENTS))

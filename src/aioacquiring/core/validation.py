@@ -144,6 +144,10 @@ def require_base_url(value: object, field: str = "base_url") -> str:
             "https://api.cloudpayments.ru",
             field=field,
         )
+    if parts.username is not None or parts.password is not None:
+        # aiohttp would send them as Basic auth (refusing every call beside the SDK's own
+        # Authorization), and the client's repr shows its base URL.
+        raise InvalidInputError("must not carry credentials (user:password@)", field=field)
     if parts.query or parts.fragment or not fits_a_header(text) or " " in text:
         raise InvalidInputError(
             "must be a plain URL: no query, fragment, spaces or non-ASCII text", field=field
