@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aioacquiring import InvalidInputError
 from aioacquiring.core.pagination import Paginator
 
 
@@ -58,6 +59,8 @@ async def test_breaking_out_cancels_a_prefetch() -> None:
     assert calls[:2] == [1, 2]
 
 
-def test_negative_max_items_is_refused() -> None:
-    with pytest.raises(ValueError, match="max_items"):
-        Paginator(lambda page: asyncio.sleep(0, []), page_size=1, max_items=-1)
+@pytest.mark.parametrize("max_items", [-1, True, 2.5, "10"])
+def test_max_items_that_is_not_a_count_is_refused(max_items: object) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Paginator(lambda page: asyncio.sleep(0, []), page_size=1, max_items=max_items)  # type: ignore[arg-type]
+    assert caught.value.field == "max_items"

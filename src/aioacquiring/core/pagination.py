@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from aioacquiring.core.errors import InvalidInputError
+
 ItemT = TypeVar("ItemT")
 
 FetchPage = Callable[[int], Awaitable[Sequence[ItemT]]]
@@ -30,8 +32,12 @@ class Paginator(Generic[ItemT]):
         max_items: int | None = None,
         prefetch: bool = False,
     ) -> None:
-        if max_items is not None and max_items < 0:
-            raise ValueError("max_items must not be negative")
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise InvalidInputError(
+                f"must be a whole number from 0, or None, got {max_items!r}", field="max_items"
+            )
         self._fetch = fetch
         self._page_size = page_size
         self._first_page = first_page
