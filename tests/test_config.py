@@ -87,3 +87,10 @@ def test_any_number_is_a_real_bound_or_refused(seconds: float) -> None:
     assert math.isfinite(timeout.total)
     assert timeout.total > 0
     assert 0 < timeout.connect <= timeout.total
+
+
+@pytest.mark.parametrize("cap", [0, -3, True, 2.5, "5"])
+def test_max_concurrency_must_be_a_whole_number_from_one(cap: Any) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        CloudPayments(public_id="pk", api_secret="s", max_concurrency=cap)
+    assert caught.value.field == "max_concurrency"

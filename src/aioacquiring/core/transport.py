@@ -81,8 +81,15 @@ class Transport:
         max_concurrency: int | None = None,
         user_agent: str = "aioacquiring",
     ) -> None:
-        if max_concurrency is not None and max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+        if max_concurrency is not None and (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise InvalidInputError(
+                f"must be a whole number from 1, or None, got {max_concurrency!r}",
+                field="max_concurrency",
+            )
         if session is not None:
             check_shared_session(session)
         self._session = session
