@@ -10,8 +10,9 @@ policy needs to keep money calls safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
 import attrs
@@ -99,18 +100,32 @@ class Transport:
         self._user_agent = user_agent
         self._closed = False
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._loop_end: AsyncGenerator[None, None] | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The aiohttp session, created on first use inside the running loop."""
+        """The aiohttp session, created on first use inside the running loop.
+
+        A session this transport made is closed as its event loop ends, and the
+        next loop gets a new one: sync code that runs each job with
+        ``asyncio.run`` can keep one client made at import time.
+        """
         if self._closed:
             raise RuntimeError("the client is closed")
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_concurrency or 100)
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self._user_agent}
             )
+            self._loop_end = _close_as_the_loop_ends(self, session)
+            self._session = session
         return self._session
+
+    def _forget(self, session: aiohttp.ClientSession) -> None:
+        """Drop ``session`` and what was bound to its loop, if it is still the current one."""
+        if self._session is session:
+            self._session = None
+            self._semaphore = None  # an asyncio.Semaphore belongs to the loop it waited in
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         cached = self._timeouts.get(timeout)
@@ -219,6 +234,36 @@ class Transport:
     async def close(self) -> None:
         """Close the session if this transport opened it."""
         self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        loop_end, self._loop_end = self._loop_end, None
+        if loop_end is not None:
+            await loop_end.aclose()  # closes the session it watches, if still open
         self._session = None
+
+
+async def _session_watch(
+    transport: Transport, session: aiohttp.ClientSession
+) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        transport._forget(session)
+        await session.close()
+
+
+def _close_as_the_loop_ends(
+    transport: Transport, session: aiohttp.ClientSession
+) -> AsyncGenerator[None, None]:
+    """Arrange for ``session`` to be closed inside the running loop as that loop ends.
+
+    asyncio has no "loop ending" callback, but every way of running a loop to
+    its end (``asyncio.run``, ``asyncio.Runner``, pytest-asyncio, aiohttp's
+    ``run_app``) finalizes the async generators still suspended in it, while it
+    still runs. So this starts one, suspended at its ``yield``, whose
+    ``finally`` closes the session: the connections close cleanly in their own
+    loop, and the transport makes a new session in the next. The transport keeps
+    the generator (the loop holds it only weakly); ``close()`` finishes it.
+    """
+    watch = _session_watch(transport, session)
+    with contextlib.suppress(StopIteration):
+        watch.asend(None).send(None)  # runs it to its yield, in the running loop
+    return watch
