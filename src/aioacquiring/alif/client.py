@@ -89,8 +89,7 @@ class Alif(AlifAPI):
         per_page: int = MAX_PER_PAGE,
     ) -> None:
         require_header_text(token, "token")
-        for name, value in (("secret_key", secret_key), ("base_url", base_url)):
-            require_text(value, name)
+        require_text(secret_key, "secret_key")  # base_url: core checks it
         if isinstance(per_page, bool) or not isinstance(per_page, int):
             raise InvalidInputError("must be an integer", field="per_page")
         if not 1 <= per_page <= MAX_PER_PAGE:

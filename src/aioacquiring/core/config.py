@@ -8,6 +8,7 @@ import random
 import attrs
 
 from aioacquiring.core.errors import InvalidInputError
+from aioacquiring.core.validation import require_count
 
 
 def _seconds(value: object, field: str) -> float:
@@ -28,10 +29,7 @@ def _positive(instance: object, attribute: attrs.Attribute[float], value: float)
 
 
 def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInputError(
-            f"must be a whole number from 0, got {value!r}", field=attribute.name
-        )
+    require_count(value, attribute.name, minimum=0)
 
 
 @attrs.frozen(kw_only=True)

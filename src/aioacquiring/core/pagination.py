@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from aioacquiring.core.errors import InvalidInputError
+from aioacquiring.core.validation import require_count
 
 ItemT = TypeVar("ItemT")
 
@@ -32,12 +32,8 @@ class Paginator(Generic[ItemT]):
         max_items: int | None = None,
         prefetch: bool = False,
     ) -> None:
-        if max_items is not None and (
-            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
-        ):
-            raise InvalidInputError(
-                f"must be a whole number from 0, or None, got {max_items!r}", field="max_items"
-            )
+        if max_items is not None:
+            require_count(max_items, "max_items", minimum=0)
         self._fetch = fetch
         self._page_size = page_size
         self._first_page = first_page

@@ -20,6 +20,7 @@ from multidict import CIMultiDictProxy
 
 from aioacquiring.core.config import Timeout
 from aioacquiring.core.errors import ConnectionFailedError, InvalidInputError, RequestTimeoutError
+from aioacquiring.core.validation import require_count
 
 
 # Not frozen: a frozen attrs __init__ costs twice as much, on every call; nothing
@@ -82,19 +83,11 @@ class Transport:
         max_concurrency: int | None = None,
         user_agent: str = "aioacquiring",
     ) -> None:
-        if max_concurrency is not None and (
-            isinstance(max_concurrency, bool)
-            or not isinstance(max_concurrency, int)
-            or max_concurrency < 1
-        ):
-            raise InvalidInputError(
-                f"must be a whole number from 1, or None, got {max_concurrency!r}",
-                field="max_concurrency",
-            )
+        if max_concurrency is not None:
+            require_count(max_concurrency, "max_concurrency", minimum=1)
         if session is not None:
             check_shared_session(session)
         self._session = session
-        self._owns_session = session is None
         self._max_concurrency = max_concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self._user_agent = user_agent

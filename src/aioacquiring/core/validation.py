@@ -155,6 +155,15 @@ def require_base_url(value: object, field: str = "base_url") -> str:
     return text
 
 
+def require_count(value: object, field: str, *, minimum: int) -> int:
+    """``value`` if it is a whole number (no bool), ``minimum`` or more; else InvalidInputError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidInputError(
+            f"must be a whole number from {minimum}, got {value!r}", field=field
+        )
+    return value
+
+
 def fits_a_header(text: str) -> bool:
     """Whether ``text`` can travel as an HTTP header value as it is: printable ASCII."""
     return text.isascii() and text.isprintable()
